@@ -1,0 +1,296 @@
+import { randomUUID } from "node:crypto";
+
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+
+import { JobsAdmin, QueuesAdmin } from "./admin.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { buildNewJob, type EnqueueOptions } from "./enqueue-options.ts";
+import { ConfigError, ValidationError } from "./errors.ts";
+import { EventBus, type EventListenerFn, type EventType } from "./events.ts";
+import { Job } from "./job-handle.ts";
+import { consoleLogger, type Logger, silentLogger } from "./logger.ts";
+import { type Duration } from "./policy/durations.ts";
+import { DEFAULT_MAX_PAYLOAD_BYTES } from "./policy/payload.ts";
+import {
+  type ResolvedRetention,
+  resolveRetention,
+  type RetentionOptions,
+} from "./policy/retention.ts";
+import type { Store } from "./stores/contract.ts";
+import { DEFAULT_STORE_URL, openStore, parseStoreUrl } from "./stores/url.ts";
+import { Task } from "./task.ts";
+import {
+  type PlainTaskOptions,
+  resolveTaskOptions,
+  type SchemaTaskOptions,
+  type TaskDefinition,
+} from "./task-options.ts";
+import { waitForResult } from "./wait-for-result.ts";
+import { Worker } from "./worker/worker.ts";
+import { resolveWorkOptions, type WorkOptions } from "./worker/worker-options.ts";
+import { WorkerRuntime } from "./worker/worker-runtime.ts";
+
+/** Options of `new Errand()`. */
+export interface ErrandOptions {
+  /**
+   * A store URL (`sqlite:./jobs.db`, `sqlite::memory:`) or a Store instance. Default:
+   * `ERRAND_STORE` from the environment, else the SQLite file `./.errand/errand.db`.
+   */
+  store?: string | Store;
+  /** The largest encoded payload accepted. Default 512 KiB. */
+  maxPayloadBytes?: number;
+  /** How long completed jobs are kept. Default `"1d"`; `0` deletes them on completion. */
+  keepCompleted?: RetentionOptions;
+  /** How long dead and cancelled jobs are kept. Default `"30d"`. */
+  keepDead?: RetentionOptions;
+  /** Where Errand logs. Default: warnings and errors to stderr. `false` for none. */
+  logger?: Logger | false;
+  /** The clock passed to the store. Tests pass a `TestClock`; leave it out otherwise. */
+  clock?: Clock;
+}
+
+const OPTION_KEYS = new Set([
+  "store",
+  "maxPayloadBytes",
+  "keepCompleted",
+  "keepDead",
+  "logger",
+  "clock",
+]);
+
+function checkOptions(options: ErrandOptions): void {
+  if (typeof options !== "object" || options === null)
+    throw new ConfigError("new Errand() takes an options object.");
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw new ConfigError(`new Errand(): unknown option "${key}".`);
+  }
+  const max = options.maxPayloadBytes;
+  if (max !== undefined && !(Number.isSafeInteger(max) && max > 0)) {
+    throw new ConfigError(
+      `maxPayloadBytes must be a whole number of bytes above zero, got ${String(max)}.`,
+    );
+  }
+}
+
+/**
+ * The entry point: declare tasks, enqueue jobs, run workers, inspect and operate.
+ * Connects lazily: the store is opened (and migrated) on first use.
+ */
+export class Errand {
+  /** Inspect and operate on jobs: get, list, retry, cancel, remove. */
+  readonly jobs: JobsAdmin;
+  /** Queue counts, pause and resume. */
+  readonly queues: QueuesAdmin;
+  private readonly storeSource: string | Store;
+  private storePromise: Promise<Store> | null = null;
+  private readonly tasks = new Map<string, TaskDefinition>();
+  private readonly workers = new Set<Worker>();
+  private readonly events: EventBus;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly maxPayloadBytes: number;
+  private readonly keepCompleted: ResolvedRetention;
+  private readonly keepDead: ResolvedRetention;
+  private closed = false;
+
+  constructor(options: ErrandOptions = {}) {
+    checkOptions(options);
+    this.storeSource = options.store ?? process.env.ERRAND_STORE ?? DEFAULT_STORE_URL;
+    if (typeof this.storeSource === "string") parseStoreUrl(this.storeSource);
+    else if (typeof this.storeSource !== "object" || this.storeSource === null) {
+      throw new ConfigError("store must be a URL string or a Store instance.");
+    }
+    this.logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger);
+    this.clock = options.clock ?? systemClock;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.keepCompleted = resolveRetention(options.keepCompleted, "1d", "keepCompleted");
+    this.keepDead = resolveRetention(options.keepDead, "30d", "keepDead");
+    this.events = new EventBus(() => this.store(), randomUUID(), this.logger);
+    const admin = { store: () => this.store(), clock: this.clock, events: this.events };
+    this.jobs = new JobsAdmin(admin);
+    this.queues = new QueuesAdmin(admin);
+  }
+
+  /** The store, opened and migrated on first use. */
+  store(): Promise<Store> {
+    if (this.closed) return Promise.reject(new ConfigError("This Errand instance is closed."));
+    this.storePromise ??= (async () => {
+      const store =
+        typeof this.storeSource === "string" ? await openStore(this.storeSource) : this.storeSource;
+      await store.migrate();
+      return store;
+    })().catch((error: unknown) => {
+      // Not cached: the next call tries again, so a store that was down at start is picked up later.
+      this.storePromise = null;
+      throw error;
+    });
+    return this.storePromise;
+  }
+
+  /** Brings the store's schema up to date. Runs on first use anyway. */
+  async migrate(): Promise<void> {
+    await (await this.store()).migrate();
+  }
+
+  /** Declares a task whose payload type comes from a Standard Schema. */
+  task<TSchema extends StandardSchemaV1, TResult = unknown>(
+    options: SchemaTaskOptions<TSchema, TResult>,
+  ): Task<StandardSchemaV1.InferInput<TSchema>, Awaited<TResult>>;
+  /** Declares a task whose payload type is given as a type parameter. */
+  task<TData = unknown, TResult = unknown>(
+    options: PlainTaskOptions<TData, TResult>,
+  ): Task<TData, Awaited<TResult>>;
+  task(
+    options: SchemaTaskOptions<StandardSchemaV1, unknown> | PlainTaskOptions<unknown, unknown>,
+  ): Task {
+    const definition = resolveTaskOptions(options);
+    if (this.tasks.has(definition.name)) {
+      throw new ConfigError(
+        `A task named "${definition.name}" is already declared on this Errand instance.`,
+      );
+    }
+    this.tasks.set(definition.name, definition);
+    return new Task(definition, this);
+  }
+
+  /**
+   * Enqueues a job by task name. When the task is declared in this process its schema
+   * and defaults apply; otherwise the payload only has to be JSON and `queue` may be given.
+   */
+  async enqueue<TResult = unknown>(
+    name: string,
+    data: unknown,
+    options?: EnqueueOptions,
+  ): Promise<Job<TResult>> {
+    if (typeof name !== "string" || name.length === 0)
+      throw new ValidationError("enqueue(name, data): name must be a task name.");
+    const task = this.tasks.get(name) ?? null;
+    const items = [options === undefined ? { data } : { data, options }];
+    const [job] = await this.enqueueNamed(name, task, items);
+    return job as Job<TResult>;
+  }
+
+  /** Used by `Task`: validates every item first, then writes them in one atomic call. */
+  async enqueueJobs(
+    task: TaskDefinition,
+    items: { data: unknown; options?: EnqueueOptions }[],
+  ): Promise<Job[]> {
+    return this.enqueueNamed(task.name, task, items);
+  }
+
+  private async enqueueNamed(
+    name: string,
+    task: TaskDefinition | null,
+    items: { data: unknown; options?: EnqueueOptions }[],
+  ): Promise<Job[]> {
+    if (!Array.isArray(items))
+      throw new ValidationError("enqueueMany takes an array of { data, options }.");
+    const jobs = await Promise.all(
+      items.map((item) => buildNewJob(name, task, item?.data, item?.options, this.maxPayloadBytes)),
+    );
+    if (jobs.length === 0) return [];
+    const txs = new Set(items.map((item) => item.options?.tx));
+    if (txs.size > 1)
+      throw new ValidationError("All jobs of one enqueueMany must share the same tx (or none).");
+    const [tx] = txs;
+    const store = await this.store();
+    if (tx !== undefined && !store.capabilities.transactionalEnqueue) {
+      throw new ValidationError(
+        `The ${store.kind} store cannot enqueue inside your transaction; leave out tx.`,
+      );
+    }
+    const now = this.clock.storeNow();
+    const results = await store.enqueue({
+      jobs,
+      ...(tx === undefined ? {} : { tx }),
+      ...(now === undefined ? {} : { now }),
+    });
+    const at = this.clock.now();
+    this.events.emit(
+      results.flatMap((r, i) =>
+        r.created
+          ? [
+              {
+                type: "enqueued" as const,
+                jobId: r.id,
+                name,
+                queue: (jobs[i] as (typeof jobs)[number]).queue,
+                at,
+              },
+            ]
+          : [],
+      ),
+    );
+    const wait = (id: string, timeout: Duration | undefined) =>
+      waitForResult(
+        { store: () => this.store(), events: this.events, clock: this.clock },
+        id,
+        timeout,
+      );
+    return results.map(
+      (r, i) =>
+        new Job(
+          {
+            id: r.id,
+            name,
+            queue: (jobs[i] as (typeof jobs)[number]).queue,
+            created: r.created,
+            state: r.state,
+          },
+          wait,
+        ),
+    );
+  }
+
+  /**
+   * Starts a worker in this process. Returns at once; claiming runs in the background
+   * until `worker.close()` or `errand.close()`.
+   */
+  work(options: WorkOptions = {}): Worker {
+    if (this.closed) throw new ConfigError("This Errand instance is closed.");
+    const handlerQueues = [...this.tasks.values()].filter((t) => t.handler).map((t) => t.queue);
+    const resolved = resolveWorkOptions(options, [...new Set(handlerQueues)]);
+    const worker = new Worker(
+      () => this.store(),
+      (store) =>
+        new WorkerRuntime(
+          {
+            store,
+            clock: this.clock,
+            events: this.events,
+            logger: this.logger,
+            tasks: this.tasks,
+            maxPayloadBytes: this.maxPayloadBytes,
+            keepCompleted: this.keepCompleted,
+            keepDead: this.keepDead,
+          },
+          resolved,
+        ),
+      this.logger,
+      (w) => this.workers.delete(w),
+    );
+    this.workers.add(worker);
+    return worker;
+  }
+
+  /** Listens for an event from any process connected to the store. */
+  on(type: EventType, listener: EventListenerFn): this {
+    this.events.on(type, listener);
+    return this;
+  }
+
+  /** Stops listening. */
+  off(type: EventType, listener: EventListenerFn): this {
+    this.events.off(type, listener);
+    return this;
+  }
+
+  /** Closes this instance's workers (with their default grace), events and store connection. */
+  async close(options: { grace?: Duration } = {}): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.workers].map((w) => w.close(options)));
+    await this.events.close();
+    this.closed = true;
+    if (this.storePromise) await (await this.storePromise.catch(() => null))?.close();
+  }
+}

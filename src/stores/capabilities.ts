@@ -1,0 +1,16 @@
+/**
+ * What a store can do beyond the contract's common core. The runtime and the tests ask
+ * these instead of checking which store they have.
+ */
+export interface StoreCapabilities {
+  /** `enqueue` accepts the caller's open transaction (`tx`) and commits with it. */
+  transactionalEnqueue: boolean;
+  /** Several processes can work the same store at once. */
+  multiProcess: boolean;
+  /** Processes on different machines can share the store. */
+  multiMachine: boolean;
+  /** `subscribe` hears events published by other processes. */
+  crossProcessEvents: boolean;
+  /** The store outlives the process (false for in-memory SQLite). */
+  durable: boolean;
+}

@@ -1,0 +1,437 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+
+import Database from "better-sqlite3";
+
+import { StoreUnavailableError } from "../../errors.ts";
+import { FINISHED_STATES, JOB_STATES, type JobState, type QueueCounts } from "../../job.ts";
+import type { StoreCapabilities } from "../capabilities.ts";
+import type {
+  CancelParams,
+  CancelResult,
+  ClaimParams,
+  ClaimResult,
+  CountsParams,
+  EnqueueParams,
+  EnqueueResult,
+  EventHandlerFn,
+  ExtendParams,
+  GetParams,
+  JobRecord,
+  ListParams,
+  ListResult,
+  LogParams,
+  Outcome,
+  ProgressParams,
+  PruneParams,
+  PruneRule,
+  PublishParams,
+  QueueParams,
+  RawJob,
+  RemoveParams,
+  RescuedJob,
+  RescueParams,
+  RetryParams,
+  SettleParams,
+  Store,
+} from "../contract.ts";
+import { migrateSqlite } from "./migrate.ts";
+import {
+  type ClaimRow,
+  compareClaimOrder,
+  type JobRow,
+  rowId,
+  toClaimedJob,
+  toJobRecord,
+} from "./rows.ts";
+import { SqliteEventLog } from "./sqlite-events.ts";
+import { prepareStatements, type Statements } from "./statements.ts";
+
+/** Options of {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  /** The database file, or `":memory:"` for a private in-process database. */
+  path: string;
+  /** How long a write waits for another process's write to finish. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /**
+   * `"normal"` (default) survives any process crash; `"full"` also survives power loss,
+   * at the cost of an fsync per commit.
+   */
+  synchronous?: "normal" | "full";
+  /** How often a listening process reads events written by others. Default 50 ms. */
+  eventPollMs?: number;
+}
+
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOTADB|CORRUPT)/;
+
+function unavailable(error: unknown): never {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && SQLITE_UNAVAILABLE.test(code)) {
+    throw new StoreUnavailableError(
+      `The SQLite database is unavailable (${code}): ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  throw error;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode, shared safely by several processes on
+ * one machine. Every write runs in an IMMEDIATE transaction, so writers queue on the
+ * file lock (up to the busy timeout) instead of failing halfway.
+ */
+export class SqliteStore implements Store {
+  readonly kind = "sqlite";
+  readonly capabilities: StoreCapabilities;
+  private readonly db: Database.Database;
+  private readonly sql: Statements;
+  private readonly events: SqliteEventLog;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    const memory = options.path === ":memory:";
+    if (!memory) mkdirSync(dirname(options.path), { recursive: true });
+    try {
+      this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+      this.db.pragma("foreign_keys = ON");
+      migrateSqlite(this.db);
+    } catch (error) {
+      unavailable(error);
+    }
+    this.sql = prepareStatements(this.db);
+    this.events = new SqliteEventLog(this.sql, options.eventPollMs ?? 50, () => undefined);
+    this.capabilities = {
+      transactionalEnqueue: false,
+      multiProcess: !memory,
+      multiMachine: false,
+      crossProcessEvents: !memory,
+      durable: !memory,
+    };
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction, mapping lock and I/O failures to StoreUnavailableError. */
+  private write<T>(fn: () => T): T {
+    this.assertOpen();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      return unavailable(error);
+    }
+  }
+
+  private read<T>(fn: () => T): T {
+    this.assertOpen();
+    try {
+      return fn();
+    } catch (error) {
+      return unavailable(error);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreUnavailableError("The SQLite store is closed.");
+  }
+
+  async migrate(): Promise<void> {
+    this.write(() => migrateSqlite(this.db));
+  }
+
+  async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
+    const now = params.now ?? Date.now();
+    return this.write(() =>
+      params.jobs.map((job) => {
+        if (job.key !== null) {
+          const held = this.sql["find-live-key"].get({ queue: job.queue, key: job.key }) as
+            { id: number; state: JobState } | undefined;
+          if (held) return { id: String(held.id), created: false, state: held.state };
+        }
+        const row = this.sql.enqueue.get({
+          name: job.name,
+          queue: job.queue,
+          data: job.data,
+          priority: job.priority,
+          attempts: job.attempts,
+          maxStalls: job.maxStalls,
+          key: job.key,
+          grp: job.group,
+          now,
+          runAt: job.runAt ?? now + job.delayMs,
+        }) as { id: number; state: JobState };
+        return { id: String(row.id), created: true, state: row.state };
+      }),
+    );
+  }
+
+  async claim(params: ClaimParams): Promise<ClaimResult> {
+    const now = params.now ?? Date.now();
+    const queues = JSON.stringify(params.queues);
+    return this.write(() => {
+      const rows = this.sql.claim.all({
+        queues,
+        limit: params.limit,
+        now,
+        leaseMs: params.leaseMs,
+        worker: params.workerId,
+      }) as ClaimRow[];
+      const jobs = rows.map(toClaimedJob).sort(compareClaimOrder);
+      let nextDueInMs: number | null = null;
+      if (jobs.length < params.limit) {
+        const at = (this.sql["next-due"].get({ queues }) as { at: number | null }).at;
+        nextDueInMs = at === null ? null : Math.max(0, at - now);
+      }
+      return { jobs, nextDueInMs };
+    });
+  }
+
+  async extend(params: ExtendParams): Promise<boolean[]> {
+    const now = params.now ?? Date.now();
+    return this.write(() =>
+      params.leases.map(
+        (lease) =>
+          this.sql.extend.run({
+            id: rowId(lease.id),
+            token: lease.token,
+            now,
+            leaseMs: params.leaseMs,
+          }).changes === 1,
+      ),
+    );
+  }
+
+  async settle(params: SettleParams): Promise<boolean[]> {
+    const now = params.now ?? Date.now();
+    return this.write(() => params.outcomes.map((outcome) => this.settleOne(outcome, now)));
+  }
+
+  private settleOne(outcome: Outcome, now: number): boolean {
+    const id = rowId(outcome.id);
+    const token = outcome.token;
+    switch (outcome.kind) {
+      case "complete":
+        return outcome.remove
+          ? this.sql["settle-remove"].run({ id, token }).changes === 1
+          : this.sql["settle-complete"].run({ id, token, result: outcome.result, now }).changes ===
+              1;
+      case "retry":
+        return (
+          this.sql["settle-retry"].run({
+            id,
+            token,
+            error: outcome.error,
+            runAt: now + outcome.delayMs,
+            now,
+          }).changes === 1
+        );
+      case "dead":
+        return this.sql["settle-dead"].run({ id, token, error: outcome.error, now }).changes === 1;
+      case "release":
+        return this.sql["settle-release"].run({ id, token }).changes === 1;
+    }
+  }
+
+  async rescue(params: RescueParams): Promise<RescuedJob[]> {
+    const now = params.now ?? Date.now();
+    return this.write(() =>
+      (
+        this.sql.rescue.all({ now, limit: params.limit }) as (Omit<RescuedJob, "id"> & {
+          id: number;
+        })[]
+      ).map((row) => ({ ...row, id: String(row.id) })),
+    );
+  }
+
+  async progress(params: ProgressParams): Promise<boolean[]> {
+    return this.write(() =>
+      params.updates.map(
+        (u) =>
+          this.sql.progress.run({ id: rowId(u.id), token: u.token, progress: u.progress })
+            .changes === 1,
+      ),
+    );
+  }
+
+  async log(params: LogParams): Promise<boolean[]> {
+    const now = params.now ?? Date.now();
+    return this.write(() =>
+      params.entries.map(
+        (e) =>
+          this.sql.log.run({ id: rowId(e.id), token: e.token, message: e.message, now }).changes ===
+          1,
+      ),
+    );
+  }
+
+  async get(params: GetParams): Promise<(JobRecord | null)[]> {
+    const now = params.now ?? Date.now();
+    return this.read(() =>
+      params.ids.map((id) => {
+        const row = this.sql.get.get({ id: rowId(id), now }) as JobRow | undefined;
+        return row ? toJobRecord(row) : null;
+      }),
+    );
+  }
+
+  async list(params: ListParams): Promise<ListResult> {
+    const now = params.now ?? Date.now();
+    const rows = this.read(
+      () =>
+        this.sql.list.all({
+          queue: params.queue ?? null,
+          name: params.name ?? null,
+          state: params.state ?? null,
+          cursor: params.cursor === undefined ? null : rowId(params.cursor),
+          limit: params.limit,
+          now,
+        }) as JobRow[],
+    );
+    const jobs = rows.map(toJobRecord);
+    const last = jobs[jobs.length - 1];
+    return { jobs, cursor: jobs.length === params.limit && last ? last.id : null };
+  }
+
+  async counts(params: CountsParams): Promise<QueueCounts> {
+    const now = params.now ?? Date.now();
+    const rows = this.read(
+      () => this.sql.counts.all({ queue: params.queue, now }) as { state: JobState; n: number }[],
+    );
+    const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as QueueCounts;
+    for (const row of rows) counts[row.state] = row.n;
+    return counts;
+  }
+
+  async retry(params: RetryParams): Promise<string[]> {
+    const now = params.now ?? Date.now();
+    return this.write(() => {
+      const ids =
+        "ids" in params
+          ? params.ids.map(rowId)
+          : (
+              this.sql["retry-select"].all({
+                state: params.filter.state,
+                queue: params.filter.queue ?? null,
+                name: params.filter.name ?? null,
+              }) as { id: number }[]
+            ).map((r) => r.id);
+      return ids
+        .filter((id) => id !== null && this.sql.retry.run({ id, now }).changes === 1)
+        .map(String);
+    });
+  }
+
+  async cancel(params: CancelParams): Promise<CancelResult[]> {
+    const now = params.now ?? Date.now();
+    return this.write(() =>
+      params.ids.map((id) => {
+        const key = rowId(id);
+        const before = this.sql["state-of"].get({ id: key, now }) as
+          { state: JobState } | undefined;
+        const row = this.sql.cancel.get({ id: key, now }) as
+          { name: string; queue: string } | undefined;
+        return row
+          ? { id, previous: before?.state ?? null, name: row.name, queue: row.queue }
+          : { id, previous: null, name: null, queue: null };
+      }),
+    );
+  }
+
+  async remove(params: RemoveParams): Promise<boolean[]> {
+    return this.write(() =>
+      params.ids.map((id) => this.sql.remove.run({ id: rowId(id) }).changes === 1),
+    );
+  }
+
+  async prune(params: PruneParams): Promise<number> {
+    const failed = JSON.stringify(FINISHED_STATES.filter((s) => s !== "completed"));
+    return this.write(() => {
+      let left = params.limit;
+      for (const queue of params.queues) {
+        left -= this.pruneRule(queue, '["completed"]', params.completed, left);
+        left -= this.pruneRule(queue, failed, params.failed, left);
+      }
+      return params.limit - left;
+    });
+  }
+
+  private pruneRule(queue: string, states: string, rule: PruneRule, limit: number): number {
+    let deleted = 0;
+    if (limit > 0 && rule.before !== null) {
+      deleted += this.sql["prune-age"].run({ queue, states, before: rule.before, limit }).changes;
+    }
+    if (limit - deleted > 0 && rule.keep !== null) {
+      deleted += this.sql["prune-count"].run({
+        queue,
+        states,
+        keep: rule.keep,
+        limit: limit - deleted,
+      }).changes;
+    }
+    return deleted;
+  }
+
+  async pause(params: QueueParams): Promise<void> {
+    this.write(() => this.sql.pause.run({ queue: params.queue, paused: 1 }));
+  }
+
+  async resume(params: QueueParams): Promise<void> {
+    this.write(() => this.sql.pause.run({ queue: params.queue, paused: 0 }));
+  }
+
+  async pausedQueues(): Promise<string[]> {
+    return this.read(() =>
+      (this.sql["paused-queues"].all() as { queue: string }[]).map((r) => r.queue),
+    );
+  }
+
+  async publish(params: PublishParams): Promise<void> {
+    if (params.events.length === 0 || !this.capabilities.crossProcessEvents) return;
+    this.write(() => this.events.publish(params.origin, params.events, Date.now()));
+  }
+
+  subscribe(handler: EventHandlerFn): () => void {
+    if (!this.capabilities.crossProcessEvents) return () => undefined;
+    return this.events.subscribe(handler);
+  }
+
+  async insertRaw(jobs: RawJob[]): Promise<string[]> {
+    const now = Date.now();
+    return this.write(() =>
+      jobs.map((job) => {
+        const row = this.sql["insert-raw"].get({
+          name: job.name,
+          queue: job.queue ?? "default",
+          state: job.state,
+          data: job.data ?? "{}",
+          result: job.result ?? null,
+          error: job.error ?? null,
+          priority: job.priority ?? 0,
+          attempt: job.attempt ?? 0,
+          attempts: job.attempts ?? 3,
+          stalls: job.stalls ?? 0,
+          maxStalls: job.maxStalls ?? 3,
+          key: job.key ?? null,
+          grp: job.group ?? null,
+          token:
+            job.token ??
+            (job.state === "active" ? `raw-${Math.random().toString(36).slice(2)}` : null),
+          leaseExpiresAt: job.leaseExpiresAt ?? (job.state === "active" ? now + 30_000 : null),
+          createdAt: job.createdAt ?? now,
+          runAt: job.runAt ?? now,
+          startedAt: job.startedAt ?? null,
+          finishedAt: job.finishedAt ?? (FINISHED_STATES.includes(job.state as never) ? now : null),
+        }) as { id: number };
+        return String(row.id);
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.events.stop();
+    this.db.close();
+  }
+}

@@ -1,0 +1,50 @@
+import type Database from "better-sqlite3";
+
+import { loadStoreFile } from "../load-file.ts";
+
+/** Every query file of the SQLite store, by name (the file name without `.sql`). */
+export const QUERY_NAMES = [
+  "find-live-key",
+  "enqueue",
+  "claim",
+  "next-due",
+  "extend",
+  "settle-complete",
+  "settle-remove",
+  "settle-retry",
+  "settle-dead",
+  "settle-release",
+  "rescue",
+  "progress",
+  "log",
+  "get",
+  "list",
+  "counts",
+  "retry",
+  "retry-select",
+  "cancel",
+  "state-of",
+  "remove",
+  "prune-age",
+  "prune-count",
+  "pause",
+  "paused-queues",
+  "publish",
+  "read-events",
+  "last-event",
+  "prune-events",
+  "insert-raw",
+] as const;
+
+export type QueryName = (typeof QUERY_NAMES)[number];
+
+export type Statements = Record<QueryName, Database.Statement>;
+
+/** Reads and prepares every query once per connection. */
+export function prepareStatements(db: Database.Database): Statements {
+  const entries = QUERY_NAMES.map((name) => [
+    name,
+    db.prepare(loadStoreFile(`sqlite/queries/${name}.sql`)),
+  ]);
+  return Object.fromEntries(entries) as Statements;
+}

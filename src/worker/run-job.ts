@@ -1,0 +1,114 @@
+import { ShutdownError, TimeoutError, UnknownTaskError } from "../errors.ts";
+import { DEFAULT_BACKOFF } from "../policy/backoff.ts";
+import { decideFailure, serializeError } from "../policy/failure.ts";
+import { decodeJson, encodePayload, encodeResult } from "../policy/payload.ts";
+import { validateWithSchema } from "../schema.ts";
+import type { ClaimedJob, Outcome } from "../stores/contract.ts";
+import type { JobContext, TaskDefinition } from "../task-options.ts";
+
+/** What running one job needs from its worker. */
+export interface RunJobDeps {
+  task: TaskDefinition | null;
+  maxPayloadBytes: number;
+  removeOnComplete: boolean;
+  progress(job: ClaimedJob, encoded: string): Promise<void>;
+  log(job: ClaimedJob, message: string): void;
+}
+
+function abortPromise(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+function timeoutPromise(
+  ms: number,
+  controller: AbortController,
+): { promise: Promise<never>; clear: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TimeoutError(`The attempt ran longer than its timeout of ${ms} ms.`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  return { promise, clear: () => clearTimeout(timer) };
+}
+
+function context(job: ClaimedJob, signal: AbortSignal, deps: RunJobDeps): JobContext {
+  return {
+    job: {
+      id: job.id,
+      name: job.name,
+      queue: job.queue,
+      attempt: job.attempt,
+      attempts: job.attempts,
+      priority: job.priority,
+      group: job.group,
+      key: job.key,
+    },
+    signal,
+    progress: async (value) => {
+      await deps.progress(job, encodePayload(value, deps.maxPayloadBytes));
+    },
+    log: (message) => deps.log(job, String(message)),
+  };
+}
+
+async function execute(
+  job: ClaimedJob,
+  controller: AbortController,
+  deps: RunJobDeps,
+): Promise<string> {
+  const task = deps.task;
+  if (!task?.handler) throw new UnknownTaskError(job.name);
+  let data = decodeJson(job.data);
+  if (task.schema) data = await validateWithSchema(task.schema, data, job.name);
+  const handler = task.handler;
+  const run = Promise.resolve().then(() => handler(data, context(job, controller.signal, deps)));
+  const racers: Promise<unknown>[] = [run, abortPromise(controller.signal)];
+  const timeout = task.timeoutMs === null ? null : timeoutPromise(task.timeoutMs, controller);
+  if (timeout) racers.push(timeout.promise);
+  try {
+    return encodeResult(await Promise.race(racers), deps.maxPayloadBytes);
+  } finally {
+    timeout?.clear();
+    run.catch(() => undefined);
+  }
+}
+
+/**
+ * Runs one claimed job to the outcome its worker settles: the payload decoded and
+ * validated again (a job enqueued by another process may not fit), the handler raced
+ * against its timeout and its abort signal, and a failure turned into retry or dead.
+ * Never throws.
+ */
+export async function runJob(
+  job: ClaimedJob,
+  controller: AbortController,
+  deps: RunJobDeps,
+): Promise<Outcome> {
+  const lease = { id: job.id, token: job.token };
+  try {
+    const result = await execute(job, controller, deps);
+    return { kind: "complete", ...lease, result, remove: deps.removeOnComplete };
+  } catch (error) {
+    const decision = decideFailure(error, {
+      attempt: job.attempt,
+      stalls: job.stalls,
+      attempts: job.attempts,
+      backoff: deps.task?.backoff ?? DEFAULT_BACKOFF,
+    });
+    const stored = JSON.stringify(serializeError(error));
+    return decision.kind === "dead"
+      ? { kind: "dead", ...lease, error: stored }
+      : { kind: "retry", ...lease, error: stored, delayMs: decision.delayMs };
+  }
+}
+
+/** The reason a worker's shutdown gives `ctx.signal`. */
+export function shutdownReason(): ShutdownError {
+  return new ShutdownError("The worker is shutting down; the job was handed back to the queue.");
+}

@@ -1,0 +1,3 @@
+import type { ConformanceCases } from "../context.ts";
+
+export const workerCases: ConformanceCases = () => {};
