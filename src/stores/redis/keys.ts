@@ -1,0 +1,95 @@
+/*
+ * Every Redis key name of the store, in one place.
+ *
+ * Keys of one queue share a hash tag, `{q:<queue>}`, so Redis Cluster keeps a queue on
+ * one slot and each Lua script touches one slot only. Scripts receive the queue's key
+ * base (`<prefix>:{q:<queue>}:`) as KEYS[1] and append the names listed in
+ * `scripts/lib.lua`:
+ *
+ *   meta          hash: last (the last job number), paused ("1" while paused)
+ *   job:<n>       hash: one job's fields
+ *   logs:<n>      list: one job's log lines, "<at>:<message>"
+ *   keys          hash: deduplication key -> job number, for live jobs only
+ *   waiting       zset: due jobs in claim order (score -priority, member runAt+n)
+ *   due           zset: scheduled jobs by due time
+ *   leases        zset: active jobs by lease expiry
+ *   done:completed, done:failed   zsets: finished jobs by finish time, for retention
+ *   all, pending, active, completed, dead, cancelled   zsets by job number, for listing
+ *
+ * Keys outside any queue live on their own slots and are never touched by a script:
+ * `<prefix>:queues` (set of known queue names), `<prefix>:events` (the event stream)
+ * and `<prefix>:version`.
+ */
+
+/** The default key prefix. */
+export const DEFAULT_PREFIX = "errand";
+
+/**
+ * Escapes the characters that would break the hash tag or the key layout (`{`, `}`,
+ * `:`) and the escape character itself, so distinct queue names give distinct keys.
+ */
+function escapeQueue(queue: string): string {
+  return queue.replace(
+    /[%{}:]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+  );
+}
+
+/** Key names for one prefix. */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  /** The key base of one queue, passed to scripts as KEYS[1]. */
+  queue(queue: string): string {
+    return `${this.prefix}:{q:${escapeQueue(queue)}}:`;
+  }
+
+  /** The set of queue names that ever held a job or were paused. */
+  get queues(): string {
+    return `${this.prefix}:queues`;
+  }
+
+  /** The capped stream that carries events between processes. */
+  get events(): string {
+    return `${this.prefix}:events`;
+  }
+
+  /** The data layout version written by `migrate`. */
+  get version(): string {
+    return `${this.prefix}:version`;
+  }
+}
+
+/** A job id taken apart: its queue and its number within the queue. */
+export interface JobAddress {
+  queue: string;
+  n: string;
+}
+
+/**
+ * Job ids are `<n>:<queue>`: the job's number within its queue, then the queue name.
+ * The number never contains ':', so the first ':' splits the id even when the queue
+ * name holds one, and any call can find a job's keys (and Cluster slot) from its id.
+ */
+export function jobId(n: number | string, queue: string): string {
+  return `${n}:${queue}`;
+}
+
+/** The queue and number of an id this store issued, or null for any other string. */
+export function parseJobId(id: string): JobAddress | null {
+  const match = /^([1-9]\d{0,15}):(.+)$/s.exec(id);
+  return match ? { n: match[1] as string, queue: match[2] as string } : null;
+}
+
+/** Groups ids by queue, keeping each id's position in the input. */
+export function groupByQueue(ids: string[]): Map<string, { index: number; n: string }[]> {
+  const groups = new Map<string, { index: number; n: string }[]>();
+  ids.forEach((id, index) => {
+    const address = parseJobId(id);
+    if (!address) return;
+    let group = groups.get(address.queue);
+    if (!group) groups.set(address.queue, (group = []));
+    group.push({ index, n: address.n });
+  });
+  return groups;
+}

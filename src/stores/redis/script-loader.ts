@@ -1,0 +1,75 @@
+import { createHash } from "node:crypto";
+
+import type { Cluster, Redis } from "ioredis";
+
+import { loadStoreFile } from "../load-file.ts";
+
+/** Every script of the Redis store, by name (the file name without `.lua`). */
+export const SCRIPT_NAMES = [
+  "enqueue",
+  "claim",
+  "claim-candidates",
+  "extend",
+  "settle",
+  "rescue",
+  "progress",
+  "log",
+  "get",
+  "list",
+  "counts",
+  "retry",
+  "cancel",
+  "remove",
+  "prune",
+  "insert-raw",
+] as const;
+
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
+
+/** The helpers every script starts with (see scripts/lib.lua). */
+export const SCRIPT_LIBRARY = "lib";
+
+interface LoadedScript {
+  source: string;
+  sha: string;
+}
+
+let loaded: Map<ScriptName, LoadedScript> | null = null;
+
+/** Reads every script once per process, each prefixed with the shared helpers. */
+function scripts(): Map<ScriptName, LoadedScript> {
+  if (loaded) return loaded;
+  const library = loadStoreFile(`redis/scripts/${SCRIPT_LIBRARY}.lua`);
+  loaded = new Map(
+    SCRIPT_NAMES.map((name) => {
+      const source = `${library}\n${loadStoreFile(`redis/scripts/${name}.lua`)}`;
+      return [name, { source, sha: createHash("sha1").update(source).digest("hex") }];
+    }),
+  );
+  return loaded;
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("NOSCRIPT");
+}
+
+/**
+ * Runs a script on the queue whose key base is `base` (KEYS[1], which also routes the
+ * call to the right Cluster node). It is called by SHA; a server that does not know the
+ * script yet (first call, restart, failover) gets the source once through EVAL, which
+ * also caches it there.
+ */
+export async function runScript(
+  client: Redis | Cluster,
+  name: ScriptName,
+  base: string,
+  args: (string | number)[],
+): Promise<unknown> {
+  const script = scripts().get(name) as LoadedScript;
+  try {
+    return await client.evalsha(script.sha, 1, base, ...args);
+  } catch (error) {
+    if (!isNoScript(error)) throw error;
+    return client.eval(script.source, 1, base, ...args);
+  }
+}
