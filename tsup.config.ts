@@ -14,5 +14,6 @@ export default defineConfig({
   onSuccess: async () => {
     cpSync("src/stores/sqlite/migrations", "dist/sqlite/migrations", { recursive: true });
     cpSync("src/stores/sqlite/queries", "dist/sqlite/queries", { recursive: true });
+    cpSync("src/stores/redis/scripts", "dist/redis/scripts", { recursive: true });
   },
 });

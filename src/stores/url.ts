@@ -7,11 +7,26 @@ import type { Store } from "./contract.ts";
 export const DEFAULT_STORE_URL = "sqlite:./.errand/errand.db";
 
 /** A store URL taken apart: which store, and how to open it. */
-export type StoreLocation = { kind: "sqlite"; path: string };
+export type StoreLocation =
+  { kind: "sqlite"; path: string } | { kind: "redis"; url: string; prefix?: string };
+
+/** `redis://` and `rediss://` URLs; `?prefix=name` sets the key prefix and is not passed on. */
+function parseRedisUrl(url: string): StoreLocation {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`The Redis URL "${url}" is not a valid URL; use "redis://host:6379/0".`);
+  }
+  const prefix = parsed.searchParams.get("prefix");
+  parsed.searchParams.delete("prefix");
+  const rest = parsed.toString();
+  return prefix === null ? { kind: "redis", url: rest } : { kind: "redis", url: rest, prefix };
+}
 
 /**
- * Parses a store URL: `sqlite:./file.db`, `sqlite:/abs/file.db`, `sqlite:///abs/file.db`
- * or `sqlite::memory:`. Throws ConfigError for anything else, saying what is accepted.
+ * Parses a store URL: `sqlite:./file.db`, `sqlite:/abs/file.db`, `sqlite:///abs/file.db`,
+ * `sqlite::memory:`, or `redis://host:6379/0` / `rediss://...` (optional `?prefix=name`). Throws ConfigError for anything else, saying what is accepted.
  */
 export function parseStoreUrl(url: string): StoreLocation {
   if (typeof url !== "string" || url.trim() === "") {
@@ -31,12 +46,8 @@ export function parseStoreUrl(url: string): StoreLocation {
     return { kind: "sqlite", path: path === ":memory:" ? path : resolve(path) };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
-  if (
-    scheme === "postgres" ||
-    scheme === "postgresql" ||
-    scheme === "redis" ||
-    scheme === "rediss"
-  ) {
+  if (scheme === "redis" || scheme === "rediss") return parseRedisUrl(url);
+  if (scheme === "postgres" || scheme === "postgresql") {
     throw new ConfigError(
       `The ${scheme} store is not part of this release yet; use a "sqlite:" URL, or pass a Store instance.`,
     );
@@ -47,6 +58,10 @@ export function parseStoreUrl(url: string): StoreLocation {
 /** Opens the store a URL names. */
 export async function openStore(url: string): Promise<Store> {
   const location = parseStoreUrl(url);
+  if (location.kind === "redis") {
+    const { RedisStore } = await import("./redis/redis-store.ts");
+    return new RedisStore({ url: location.url, prefix: location.prefix });
+  }
   const { SqliteStore } = await import("./sqlite/sqlite-store.ts");
   return new SqliteStore({ path: location.path });
 }

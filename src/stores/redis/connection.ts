@@ -87,7 +87,9 @@ export async function ensureReady(client: RedisClient, timeoutMs: number): Promi
     case "connect":
       return waitForReady(client, timeoutMs);
     case "reconnecting":
-      throw new StoreUnavailableError("Redis is unavailable: reconnecting after a lost connection.");
+      throw new StoreUnavailableError(
+        "Redis is unavailable: reconnecting after a lost connection.",
+      );
     default:
       throw new StoreUnavailableError(`Redis is unavailable: the connection is ${client.status}.`);
   }
@@ -107,7 +109,8 @@ function waitForReady(client: RedisClient, timeoutMs: number): Promise<void> {
     const onFailed = (): void =>
       done(new StoreUnavailableError("Redis is unavailable: the connection attempt failed."));
     const timer = setTimeout(
-      () => done(new StoreUnavailableError(`Redis is unavailable: not ready after ${timeoutMs} ms.`)),
+      () =>
+        done(new StoreUnavailableError(`Redis is unavailable: not ready after ${timeoutMs} ms.`)),
       timeoutMs,
     );
     client.once("ready", onReady);

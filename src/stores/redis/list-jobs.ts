@@ -53,7 +53,8 @@ async function listQueue(
     params.state ?? "",
     params.name ?? "",
     bound,
-    params.limit,
+    // One more than asked tells whether a page follows.
+    params.limit + 1,
     SCAN_BUDGET,
   ])) as [unknown[][], number];
   return {
@@ -66,7 +67,7 @@ async function listQueue(
  * One page of jobs across `queues`, newest first: each queue lists its own part (one
  * script per queue, since queues live on different Cluster slots) and the parts are
  * merged. The cursor is the last job's id, read as a position in the order, so pages
- * neither skip nor repeat jobs. When a queue's scan ran out of budget (a filter that
+ * neither skip nor repeat jobs; it is null when no job follows the page. When a queue's scan ran out of budget (a filter that
  * matches little), the page ends where that scan stopped, and the cursor resumes there.
  */
 export async function listJobs(
@@ -87,6 +88,6 @@ export async function listJobs(
     .sort((a, b) => compare(position(a), position(b)));
   const jobs = merged.slice(0, params.limit);
   const last = jobs[jobs.length - 1];
-  if (jobs.length === params.limit && last) return { jobs, cursor: last.id };
+  if (merged.length > params.limit && last) return { jobs, cursor: last.id };
   return { jobs, cursor: cut === null ? null : jobId(cut.n, cut.queue) };
 }

@@ -15,8 +15,18 @@ function numberOr<T>(value: Field | number | undefined, fallback: T): number | T
 
 /** A claim.lua job: {n, token, leaseExpiresAt, name, data, priority, attempt, attempts, stalls, maxStalls, key, group, createdAt, runAt}. */
 export function toClaimedJob(reply: unknown[], queue: string): ClaimedJob {
-  const [n, token, lease, name, data, priority, attempt, attempts, stalls, maxStalls] =
-    reply as [number, string, string, string, string, string, string, string, string, string];
+  const [n, token, lease, name, data, priority, attempt, attempts, stalls, maxStalls] = reply as [
+    number,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const [key, group, createdAt, runAt] = reply.slice(10) as Field[];
   return {
     id: jobId(n, queue),

@@ -71,7 +71,9 @@ export class RedisEventStream {
     // Asked on the main connection right away, before the reader exists: the answer
     // marks "now" in the stream, so events appended from here on are all read.
     const position =
-      this.client.status === "ready" ? this.lastEntryId() : this.ready().then(() => this.lastEntryId());
+      this.client.status === "ready"
+        ? this.lastEntryId()
+        : this.ready().then(() => this.lastEntryId());
     position.catch(() => undefined);
     void this.loop(generation, position);
   }

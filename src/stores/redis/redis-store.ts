@@ -1,4 +1,4 @@
-import { Cluster, Redis } from "ioredis";
+import { type Cluster, type Redis } from "ioredis";
 
 import { ConfigError, StoreUnavailableError } from "../../errors.ts";
 import { JOB_STATES, type JobState, type QueueCounts } from "../../job.ts";
@@ -339,7 +339,7 @@ export class RedisStore implements Store {
     const moved = await Promise.all(
       queues.map(async (q) => {
         const ids: string[] = [];
-        for (let bound = "-inf"; bound !== ""; ) {
+        for (let bound = "-inf"; bound !== "";) {
           const args = [now, "filter", state, name ?? "", bound, 500];
           const [ns, next] = (await this.run("retry", q, args)) as [number[], string];
           ids.push(...ns.map((n) => jobId(n, q)));
