@@ -10,6 +10,7 @@ export const TEST_REDIS_URL = process.env.ERRAND_TEST_REDIS_URL ?? "redis://127.
 
 /** Deletes every key under `prefix` with SCAN MATCH, node by node; never FLUSH*. */
 export async function deletePrefix(client: Redis | Cluster, prefix: string): Promise<void> {
+  await client.connect();
   const nodes = client instanceof Cluster ? client.nodes("master") : [client];
   for (const node of nodes) {
     let cursor = "0";
@@ -56,8 +57,10 @@ export function redisHarness(url: string = TEST_REDIS_URL): StoreHarness {
  * Redis stores on a Redis Cluster, each on its own Cluster client, isolated by prefix.
  * Child processes cannot reach it through a URL, so `url` is null.
  */
-export function redisClusterHarness(nodes: { host: string; port: number }[]): StoreHarness {
-  const connect = () =>
+export function redisClusterHarness(
+  startupNodes: () => Promise<{ host: string; port: number }[]>,
+): StoreHarness {
+  const connect = (nodes: { host: string; port: number }[]) =>
     new Cluster(nodes, {
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -66,17 +69,18 @@ export function redisClusterHarness(nodes: { host: string; port: number }[]): St
   return {
     name: "redis-cluster",
     async prepare() {
+      const nodes = await startupNodes();
       const prefix = testPrefix();
       const clients: Cluster[] = [];
       return {
         open: () => {
-          const client = connect();
+          const client = connect(nodes);
           clients.push(client);
           return new RedisStore({ client, prefix });
         },
         url: null,
         async cleanup() {
-          const admin = new Cluster(nodes);
+          const admin = new Cluster(nodes, { lazyConnect: true });
           try {
             await deletePrefix(admin, prefix);
           } finally {
