@@ -115,9 +115,17 @@ export class Errand {
   store(): Promise<Store> {
     if (this.closed) return Promise.reject(new ConfigError("This Errand instance is closed."));
     this.storePromise ??= (async () => {
-      const store =
-        typeof this.storeSource === "string" ? await openStore(this.storeSource) : this.storeSource;
-      await store.migrate();
+      const opened = typeof this.storeSource === "string";
+      const store = opened
+        ? await openStore(this.storeSource as string)
+        : (this.storeSource as Store);
+      try {
+        await store.migrate();
+      } catch (error) {
+        // A store opened from a URL here holds a connection that would keep retrying: release it.
+        if (opened) await store.close().catch(() => undefined);
+        throw error;
+      }
       return store;
     })().catch((error: unknown) => {
       // Not cached: the next call tries again, so a store that was down at start is picked up later.
@@ -291,6 +299,12 @@ export class Errand {
     await Promise.all([...this.workers].map((w) => w.close(options)));
     await this.events.close();
     this.closed = true;
-    if (this.storePromise) await (await this.storePromise.catch(() => null))?.close();
+    // A Store instance that was given is closed too, even when its first use failed.
+    const store = this.storePromise
+      ? await this.storePromise.catch(() => null)
+      : typeof this.storeSource === "object"
+        ? this.storeSource
+        : null;
+    await store?.close();
   }
 }

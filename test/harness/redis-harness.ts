@@ -10,7 +10,7 @@ export const TEST_REDIS_URL = process.env.ERRAND_TEST_REDIS_URL ?? "redis://127.
 
 /** Deletes every key under `prefix` with SCAN MATCH, node by node; never FLUSH*. */
 export async function deletePrefix(client: Redis | Cluster, prefix: string): Promise<void> {
-  await client.connect();
+  if (client.status === "wait") await client.connect();
   const nodes = client instanceof Cluster ? client.nodes("master") : [client];
   for (const node of nodes) {
     let cursor = "0";

@@ -14,7 +14,11 @@ export interface LocalCluster {
 }
 
 async function clusterIsOk(port: number): Promise<boolean> {
-  const client = new Redis(port, "127.0.0.1", { lazyConnect: true, retryStrategy: () => null });
+  const client = new Redis(port, "127.0.0.1", {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    disconnectTimeout: 50,
+  });
   try {
     await client.connect();
     const info = (await client.call("CLUSTER", "INFO")) as string;

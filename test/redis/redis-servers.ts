@@ -107,7 +107,9 @@ export class RedisServer {
         lazyConnect: true,
         retryStrategy: () => null,
         maxRetriesPerRequest: 0,
+        disconnectTimeout: 50,
       });
+      probe.on("error", () => undefined);
       try {
         await probe.connect();
         if ((await probe.ping()) === "PONG") return;

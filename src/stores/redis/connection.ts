@@ -28,6 +28,9 @@ export const CONNECTION_OPTIONS = {
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
   connectTimeout: 5_000,
+  // How long a closing connection may take to end cleanly; ioredis keeps a timer this
+  // long even for a socket that is already gone, which would hold the process open.
+  disconnectTimeout: 200,
   retryStrategy: (attempt: number) => reconnectDelay(attempt),
 } as const;
 
@@ -62,7 +65,8 @@ export function toStoreError(error: unknown): unknown {
   const hint = error.message.startsWith("OOM")
     ? " Redis reached maxmemory; free memory or raise the limit."
     : "";
-  return new StoreUnavailableError(`Redis is unavailable: ${error.message}.${hint}`, {
+  const message = error.message.replace(/\.$/, "");
+  return new StoreUnavailableError(`Redis is unavailable: ${message}.${hint}`, {
     cause: error,
   });
 }

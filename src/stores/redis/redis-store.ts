@@ -97,7 +97,7 @@ export class RedisStore implements Store {
   private readonly events: RedisEventStream;
   private readonly unwatch: () => void;
   private readonly knownQueues = new Set<string>();
-  private policyChecked = false;
+  private policyCheck: Promise<void> | null = null;
   private closed = false;
 
   constructor(options: RedisStoreOptions = {}) {
@@ -120,10 +120,8 @@ export class RedisStore implements Store {
   private async ready(): Promise<void> {
     if (this.closed) throw new StoreUnavailableError("The Redis store is closed.");
     await ensureReady(this.client, CONNECT_WAIT_MS);
-    if (!this.policyChecked) {
-      this.policyChecked = true;
-      void checkEvictionPolicy(this.client, this.logger).catch(() => undefined);
-    }
+    this.policyCheck ??= checkEvictionPolicy(this.client, this.logger).catch(() => undefined);
+    await this.policyCheck;
   }
 
   /** Runs a client call once the connection is ready, mapping connection failures. */
