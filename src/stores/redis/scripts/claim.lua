@@ -17,20 +17,21 @@ local limit = tonumber(ARGV[2])
 if redis.call('HGET', K.meta, 'paused') then return { {}, -1 } end
 promote(now)
 local lease = now + tonumber(ARGV[3])
+local members = redis.call('ZRANGE', K.waiting, 0, limit - 1)
+if #members > 0 then redis.call('ZREMRANGEBYRANK', K.waiting, 0, #members - 1) end
 local jobs = {}
-for i, member in ipairs(redis.call('ZRANGE', K.waiting, 0, limit - 1)) do
+for i, member in ipairs(members) do
   local n = num(string.sub(member, 17))
   local jk = job_key(n)
   local token = ARGV[5] .. i
-  redis.call('ZREM', K.waiting, member)
-  redis.call('ZREM', K.pending, n)
-  redis.call('HINCRBY', jk, 'attempt', 1)
-  redis.call('HSET', jk, 'token', token, 'worker', ARGV[4], 'lease', num(lease),
-    'startedAt', num(now))
-  enter(n, 'active', { lease = lease })
   local f = redis.call('HMGET', jk, 'name', 'data', 'priority', 'attempt', 'attempts', 'stalls',
     'maxStalls', 'key', 'group', 'createdAt', 'runAt')
-  jobs[i] = { tonumber(n), token, num(lease), f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8],
+  local attempt = tonumber(f[4]) + 1
+  redis.call('ZREM', K.pending, n)
+  redis.call('HSET', jk, 'attempt', attempt, 'token', token, 'worker', ARGV[4],
+    'lease', num(lease), 'startedAt', num(now))
+  enter(n, 'active', { lease = lease })
+  jobs[i] = { tonumber(n), token, num(lease), f[1], f[2], f[3], attempt, f[5], f[6], f[7], f[8],
     f[9], f[10], f[11] }
 end
 local next_due = -1

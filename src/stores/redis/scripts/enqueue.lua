@@ -10,6 +10,7 @@
 -- key's check and the insert that takes it (a later job of the same batch finds it too).
 local now = clock(ARGV[1])
 local queue = ARGV[2]
+local next_number = number_source()
 local out = {}
 for i = 3, #ARGV, 9 do
   local key, group = ARGV[i + 7], ARGV[i + 8]
@@ -18,17 +19,22 @@ for i = 3, #ARGV, 9 do
     local f = redis.call('HMGET', job_key(held), 'state', 'runAt')
     out[#out + 1] = { tonumber(held), 0, reported(f[1], f[2], now) }
   else
-    local n = new_number()
+    local n = next_number()
     local run_at = now + tonumber(ARGV[i + 4])
     if ARGV[i + 3] ~= '' then run_at = tonumber(ARGV[i + 3]) end
-    redis.call('HSET', job_key(n), 'name', ARGV[i], 'queue', queue, 'data', ARGV[i + 1],
-      'priority', ARGV[i + 2], 'attempt', 0, 'attempts', ARGV[i + 5], 'stalls', 0,
-      'maxStalls', ARGV[i + 6], 'createdAt', num(now), 'runAt', num(run_at))
+    local fields = { 'name', ARGV[i], 'queue', queue, 'data', ARGV[i + 1], 'priority', ARGV[i + 2],
+      'attempt', 0, 'attempts', ARGV[i + 5], 'stalls', 0, 'maxStalls', ARGV[i + 6],
+      'createdAt', num(now), 'runAt', num(run_at) }
     if key ~= '' then
-      redis.call('HSET', job_key(n), 'key', key)
+      fields[#fields + 1] = 'key'
+      fields[#fields + 1] = key
       redis.call('HSET', K.keys, key, n)
     end
-    if group ~= '' then redis.call('HSET', job_key(n), 'group', group) end
+    if group ~= '' then
+      fields[#fields + 1] = 'group'
+      fields[#fields + 1] = group
+    end
+    redis.call('HSET', job_key(n), unpack(fields))
     redis.call('ZADD', K.all, n, n)
     local state = 'waiting'
     if run_at > now then state = 'scheduled' end
@@ -36,4 +42,5 @@ for i = 3, #ARGV, 9 do
     out[#out + 1] = { tonumber(n), 1, state }
   end
 end
+save_numbers()
 return out

@@ -14,6 +14,7 @@ local FIELDS = { 'name', 'state', 'data', 'result', 'error', 'priority', 'attemp
   'stalls', 'maxStalls', 'key', 'group', 'token', 'lease', 'createdAt', 'runAt', 'startedAt',
   'finishedAt' }
 local now = clock('')
+local next_number = number_source()
 local out = {}
 
 local function defaults(job, n)
@@ -28,7 +29,7 @@ local function defaults(job, n)
 end
 
 for i = 2, #ARGV, #FIELDS do
-  local n = new_number()
+  local n = next_number()
   local job = {}
   for j, field in ipairs(FIELDS) do
     if ARGV[i + j - 1] ~= '' then job[field] = ARGV[i + j - 1] end
@@ -55,4 +56,5 @@ for i = 2, #ARGV, #FIELDS do
   if live and job.key then redis.call('HSETNX', K.keys, job.key, n) end
   out[#out + 1] = tonumber(n)
 end
+save_numbers()
 return out

@@ -46,16 +46,23 @@ local function clock(arg)
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- The next job number of this queue: the server's time in microseconds, or one more than
--- the last number when that is larger. Numbers rise within a queue, and across queues on
--- one server they follow insertion order, which is what `list` sorts by.
-local function new_number()
+-- Job numbers for new jobs of this queue: the server's time in microseconds, or one more
+-- than the last number when that is larger. Numbers rise within a queue, and across
+-- queues on one server they follow insertion order, which is what `list` sorts by.
+-- Returns a function giving the next number; `save_numbers` records the last one given.
+local last_number = nil
+local function number_source()
   local t = redis.call('TIME')
-  local us = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local last = tonumber(redis.call('HGET', K.meta, 'last') or '0')
-  local n = num(math.max(us, last + 1))
-  redis.call('HSET', K.meta, 'last', n)
-  return n
+  local next_n = math.max(tonumber(t[1]) * 1000000 + tonumber(t[2]),
+    tonumber(redis.call('HGET', K.meta, 'last') or '0') + 1)
+  return function()
+    last_number = num(next_n)
+    next_n = next_n + 1
+    return last_number
+  end
+end
+local function save_numbers()
+  if last_number then redis.call('HSET', K.meta, 'last', last_number) end
 end
 
 -- Member of the waiting set: run time then job number, fixed width, so jobs of equal
