@@ -415,6 +415,7 @@ export class RedisStore implements Store {
   }
 
   subscribe(handler: EventHandlerFn): () => void {
+    if (this.closed) return () => undefined;
     return this.events.subscribe(handler);
   }
 
