@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 
 import type { JobRecord, RawJob } from "../../src/stores/contract.ts";
-import { RedisStore } from "../../src/stores/redis/redis-store.ts";
+import { type RedisStore } from "../../src/stores/redis/redis-store.ts";
 import { redisHarness } from "../harness/redis-harness.ts";
 import type { StoreTarget } from "../harness/store-harness.ts";
 
