@@ -93,3 +93,15 @@ export function groupByQueue(ids: string[]): Map<string, { index: number; n: str
   });
   return groups;
 }
+
+/** Positions of `items` grouped by queue, in input order within each queue. */
+export function indexesByQueue<T>(items: T[], queueOf: (item: T) => string): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  items.forEach((item, index) => {
+    const queue = queueOf(item);
+    const group = groups.get(queue);
+    if (group) group.push(index);
+    else groups.set(queue, [index]);
+  });
+  return groups;
+}

@@ -16,9 +16,11 @@ import type {
   ExtendParams,
   GetParams,
   JobRecord,
+  Lease,
   ListParams,
   ListResult,
   LogParams,
+  NewJob,
   Outcome,
   ProgressParams,
   PruneParams,
@@ -44,15 +46,16 @@ import {
 import {
   DEFAULT_PREFIX,
   groupByQueue,
+  indexesByQueue,
   type JobAddress,
   jobId,
   parseJobId,
   RedisKeys,
 } from "./keys.ts";
 import { listJobs } from "./list-jobs.ts";
-import { rawJobArgs } from "./raw-jobs.ts";
 import { toJobRecord } from "./records.ts";
 import { RedisEventStream } from "./redis-events.ts";
+import { enqueueArgs, rawJobArgs, settleArgs } from "./script-args.ts";
 import { runScript, type ScriptName } from "./script-loader.ts";
 
 /** Options of {@link RedisStore}. */
@@ -75,7 +78,8 @@ const LAYOUT_VERSION = 1;
 /** How long a call waits for a connection that is being opened. */
 const CONNECT_WAIT_MS = 5_000;
 
-type ByIndex<T> = (index: number, value: T) => void;
+type Update = ProgressParams["updates"][number];
+type Entry = LogParams["entries"][number];
 
 /**
  * The Redis store: every state transition is one Lua script on one queue's keys, which
@@ -154,21 +158,35 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Runs one script per queue over items that name jobs by id, and hands each reply back
-   * with its item's position. Items whose id this store never issued are left to `missing`.
+   * Runs one script per queue over items that name jobs by id: `head` arguments, then
+   * `item(index, n)` for each of the queue's items. Returns the replies in the items'
+   * order; an id this store never issued gets `undefined`.
    */
-  private async perQueue<T>(
+  private async byId(
     ids: string[],
     name: ScriptName,
-    args: (queue: string, items: { index: number; n: string }[]) => (string | number)[],
-    each: ByIndex<unknown>,
-  ): Promise<void> {
+    head: (string | number)[],
+    item: (index: number, n: string) => (string | number)[],
+  ): Promise<unknown[]> {
+    const replies: unknown[] = ids.map(() => undefined);
     await Promise.all(
       [...groupByQueue(ids)].map(async ([queue, items]) => {
-        const replies = (await this.run(name, queue, args(queue, items))) as T[];
-        items.forEach((item, i) => each(item.index, replies[i]));
+        const args = [...head, ...items.flatMap((it) => item(it.index, it.n))];
+        const queueReplies = (await this.run(name, queue, args)) as unknown[];
+        items.forEach((it, i) => (replies[it.index] = queueReplies[i]));
       }),
     );
+    return replies;
+  }
+
+  /** Like `byId`, for scripts that answer 1 (applied) or 0 per item. */
+  private async applied(
+    ids: string[],
+    name: ScriptName,
+    head: (string | number)[],
+    item: (index: number, n: string) => (string | number)[],
+  ): Promise<boolean[]> {
+    return (await this.byId(ids, name, head, item)).map((reply) => reply === 1);
   }
 
   async migrate(): Promise<void> {
@@ -183,21 +201,13 @@ export class RedisStore implements Store {
   }
 
   async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
-    const byQueue = new Map<string, number[]>();
-    params.jobs.forEach((job, i) => {
-      const list = byQueue.get(job.queue) ?? [];
-      byQueue.set(job.queue, [...list, i]);
-    });
+    const byQueue = indexesByQueue(params.jobs, (job) => job.queue);
     await this.registerQueues([...byQueue.keys()]);
     const results: EnqueueResult[] = new Array(params.jobs.length);
     await Promise.all(
       [...byQueue].map(async ([queue, indexes]) => {
-        const args: (string | number)[] = [params.now ?? "", queue];
-        for (const i of indexes) {
-          const job = params.jobs[i] as EnqueueParams["jobs"][number];
-          args.push(job.name, job.data, job.priority, job.runAt ?? "", job.delayMs);
-          args.push(job.attempts, job.maxStalls, job.key ?? "", job.group ?? "");
-        }
+        const jobs = indexes.map((i) => enqueueArgs(params.jobs[i] as NewJob));
+        const args = [params.now ?? "", queue, ...jobs.flat()];
         const replies = (await this.run("enqueue", queue, args)) as [number, number, string][];
         indexes.forEach((index, i) => {
           const [n, created, state] = replies[i] as [number, number, EnqueueResult["state"]];
@@ -212,34 +222,24 @@ export class RedisStore implements Store {
     return claimJobs(this.run, params);
   }
 
-  async extend(params: ExtendParams): Promise<boolean[]> {
-    const held = params.leases.map(() => false);
-    const tokens = params.leases.map((lease) => lease.token);
-    await this.perQueue(
-      params.leases.map((lease) => lease.id),
+  extend(params: ExtendParams): Promise<boolean[]> {
+    const { leases } = params;
+    return this.applied(
+      leases.map((lease) => lease.id),
       "extend",
-      (_, items) => [
-        params.now ?? "",
-        params.leaseMs,
-        ...items.flatMap((item) => [item.n, tokens[item.index] as string]),
-      ],
-      (index, reply) => (held[index] = reply === 1),
+      [params.now ?? "", params.leaseMs],
+      (i, n) => [n, (leases[i] as Lease).token],
     );
-    return held;
   }
 
-  async settle(params: SettleParams): Promise<boolean[]> {
-    const applied = params.outcomes.map(() => false);
-    await this.perQueue(
-      params.outcomes.map((outcome) => outcome.id),
+  settle(params: SettleParams): Promise<boolean[]> {
+    const { outcomes } = params;
+    return this.applied(
+      outcomes.map((outcome) => outcome.id),
       "settle",
-      (_, items) => [
-        params.now ?? "",
-        ...items.flatMap((item) => settleArgs(params.outcomes[item.index] as Outcome, item.n)),
-      ],
-      (index, reply) => (applied[index] = reply === 1),
+      [params.now ?? ""],
+      (i, n) => settleArgs(outcomes[i] as Outcome, n),
     );
-    return applied;
   }
 
   async rescue(params: RescueParams): Promise<RescuedJob[]> {
@@ -265,48 +265,36 @@ export class RedisStore implements Store {
     return rescued;
   }
 
-  async progress(params: ProgressParams): Promise<boolean[]> {
-    const applied = params.updates.map(() => false);
-    await this.perQueue(
-      params.updates.map((u) => u.id),
+  progress(params: ProgressParams): Promise<boolean[]> {
+    const { updates } = params;
+    return this.applied(
+      updates.map((u) => u.id),
       "progress",
-      (_, items) =>
-        items.flatMap((item) => {
-          const u = params.updates[item.index] as ProgressParams["updates"][number];
-          return [item.n, u.token, u.progress];
-        }),
-      (index, reply) => (applied[index] = reply === 1),
+      [],
+      (i, n) => [n, (updates[i] as Update).token, (updates[i] as Update).progress],
     );
-    return applied;
   }
 
-  async log(params: LogParams): Promise<boolean[]> {
-    const applied = params.entries.map(() => false);
-    await this.perQueue(
-      params.entries.map((e) => e.id),
+  log(params: LogParams): Promise<boolean[]> {
+    const { entries } = params;
+    return this.applied(
+      entries.map((e) => e.id),
       "log",
-      (_, items) => [
-        params.now ?? "",
-        ...items.flatMap((item) => {
-          const e = params.entries[item.index] as LogParams["entries"][number];
-          return [item.n, e.token, e.message];
-        }),
-      ],
-      (index, reply) => (applied[index] = reply === 1),
+      [params.now ?? ""],
+      (i, n) => [n, (entries[i] as Entry).token, (entries[i] as Entry).message],
     );
-    return applied;
   }
 
   async get(params: GetParams): Promise<(JobRecord | null)[]> {
-    const records: (JobRecord | null)[] = params.ids.map(() => null);
-    await Promise.all(
-      [...groupByQueue(params.ids)].map(async ([queue, items]) => {
-        const args = [params.now ?? "", ...items.map((item) => item.n)];
-        const replies = (await this.run("get", queue, args)) as unknown[][];
-        items.forEach((item, i) => (records[item.index] = toJobRecord(replies[i] ?? [], queue)));
-      }),
+    const replies = await this.byId(params.ids, "get", [params.now ?? ""], (_, n) => [n]);
+    return replies.map((reply, i) =>
+      reply === undefined
+        ? null
+        : toJobRecord(
+            reply as unknown[],
+            (parseJobId(params.ids[i] as string) as JobAddress).queue,
+          ),
     );
-    return records;
   }
 
   async list(params: ListParams): Promise<ListResult> {
@@ -350,35 +338,17 @@ export class RedisStore implements Store {
   }
 
   async cancel(params: CancelParams): Promise<CancelResult[]> {
-    const results: CancelResult[] = params.ids.map((id) => ({
-      id,
-      previous: null,
-      name: null,
-      queue: null,
-    }));
-    await this.perQueue(
-      params.ids,
-      "cancel",
-      (_, items) => [params.now ?? "", ...items.map((item) => item.n)],
-      (index, reply) => {
-        const [previous, name] = reply as [JobState | "", string];
-        const id = params.ids[index] as string;
-        if (previous !== "")
-          results[index] = { id, previous, name, queue: (parseJobId(id) as JobAddress).queue };
-      },
-    );
-    return results;
+    const replies = await this.byId(params.ids, "cancel", [params.now ?? ""], (_, n) => [n]);
+    return params.ids.map((id, i) => {
+      const [previous, name] = (replies[i] ?? ["", ""]) as [JobState | "", string];
+      return previous === ""
+        ? { id, previous: null, name: null, queue: null }
+        : { id, previous, name, queue: (parseJobId(id) as JobAddress).queue };
+    });
   }
 
-  async remove(params: RemoveParams): Promise<boolean[]> {
-    const removed = params.ids.map(() => false);
-    await this.perQueue(
-      params.ids,
-      "remove",
-      (_, items) => items.map((item) => item.n),
-      (index, reply) => (removed[index] = reply === 1),
-    );
-    return removed;
+  remove(params: RemoveParams): Promise<boolean[]> {
+    return this.applied(params.ids, "remove", [], (_, n) => [n]);
   }
 
   async prune(params: PruneParams): Promise<number> {
@@ -420,11 +390,7 @@ export class RedisStore implements Store {
   }
 
   async insertRaw(jobs: RawJob[]): Promise<string[]> {
-    const byQueue = new Map<string, number[]>();
-    jobs.forEach((job, i) => {
-      const queue = job.queue ?? "default";
-      byQueue.set(queue, [...(byQueue.get(queue) ?? []), i]);
-    });
+    const byQueue = indexesByQueue(jobs, (job) => job.queue ?? "default");
     await this.registerQueues([...byQueue.keys()]);
     const ids: string[] = new Array(jobs.length);
     await Promise.all(
@@ -449,19 +415,5 @@ export class RedisStore implements Store {
     } catch {
       this.client.disconnect();
     }
-  }
-}
-
-/** One outcome as settle.lua's four arguments: kind, job number, token, value. */
-function settleArgs(outcome: Outcome, n: string): string[] {
-  switch (outcome.kind) {
-    case "complete":
-      return [outcome.remove ? "remove" : "complete", n, outcome.token, outcome.result];
-    case "retry":
-      return ["retry", n, outcome.token, `${outcome.delayMs}:${outcome.error}`];
-    case "dead":
-      return ["dead", n, outcome.token, outcome.error];
-    case "release":
-      return ["release", n, outcome.token, ""];
   }
 }

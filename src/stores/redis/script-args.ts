@@ -1,0 +1,67 @@
+import type { NewJob, Outcome, RawJob } from "../contract.ts";
+
+/*
+ * Contract values turned into script arguments. Scripts cannot receive null, so '' stands
+ * for null wherever a value is optional (keys, groups and JSON texts are never '').
+ */
+
+function text(value: string | number | null | undefined): string | number {
+  return value === null || value === undefined ? "" : value;
+}
+
+/**
+ * One raw job as insert-raw.lua's eighteen arguments ('' for null), with the same
+ * defaults as the other stores; the script fills in the times, token and lease that
+ * depend on the server's clock.
+ */
+export function rawJobArgs(job: RawJob): (string | number)[] {
+  return [
+    job.name,
+    job.state,
+    job.data ?? "{}",
+    text(job.result),
+    text(job.error),
+    job.priority ?? 0,
+    job.attempt ?? 0,
+    job.attempts ?? 3,
+    job.stalls ?? 0,
+    job.maxStalls ?? 3,
+    text(job.key),
+    text(job.group),
+    text(job.token),
+    text(job.leaseExpiresAt),
+    text(job.createdAt),
+    text(job.runAt),
+    text(job.startedAt),
+    text(job.finishedAt),
+  ];
+}
+
+/** One new job as enqueue.lua's nine arguments. */
+export function enqueueArgs(job: NewJob): (string | number)[] {
+  return [
+    job.name,
+    job.data,
+    job.priority,
+    job.runAt ?? "",
+    job.delayMs,
+    job.attempts,
+    job.maxStalls,
+    job.key ?? "",
+    job.group ?? "",
+  ];
+}
+
+/** One outcome as settle.lua's four arguments: kind, job number, token, value. */
+export function settleArgs(outcome: Outcome, n: string): string[] {
+  switch (outcome.kind) {
+    case "complete":
+      return [outcome.remove ? "remove" : "complete", n, outcome.token, outcome.result];
+    case "retry":
+      return ["retry", n, outcome.token, `${outcome.delayMs}:${outcome.error}`];
+    case "dead":
+      return ["dead", n, outcome.token, outcome.error];
+    case "release":
+      return ["release", n, outcome.token, ""];
+  }
+}
