@@ -118,7 +118,7 @@ export class Errand {
     this.storePromise ??= (async () => {
       const opened = typeof this.storeSource === "string";
       const store = opened
-        ? await openStore(this.storeSource as string)
+        ? await openStore(this.storeSource as string, { logger: this.logger })
         : (this.storeSource as Store);
       try {
         await store.migrate();

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 
 import { ConfigError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import type { Store } from "./contract.ts";
 
 /** The embedded default: a SQLite file under the working directory. */
@@ -55,12 +56,12 @@ export function parseStoreUrl(url: string): StoreLocation {
   throw new ConfigError(`Unknown store URL "${url}": use "sqlite:./file.db" or "sqlite::memory:".`);
 }
 
-/** Opens the store a URL names. */
-export async function openStore(url: string): Promise<Store> {
+/** Opens the store a URL names; `logger` gets the store's own warnings (connection trouble). */
+export async function openStore(url: string, options: { logger?: Logger } = {}): Promise<Store> {
   const location = parseStoreUrl(url);
   if (location.kind === "redis") {
     const { RedisStore } = await import("./redis/redis-store.ts");
-    return new RedisStore({ url: location.url, prefix: location.prefix });
+    return new RedisStore({ url: location.url, prefix: location.prefix, logger: options.logger });
   }
   const { SqliteStore } = await import("./sqlite/sqlite-store.ts");
   return new SqliteStore({ path: location.path });
