@@ -14,9 +14,7 @@ for i = 2, #ARGV do
   if job and (job.state == 'scheduled' or job.state == 'waiting' or job.state == 'active') then
     local previous = reported(job.state, job.runAt, now)
     leave(n, job)
-    clear_lease(n)
-    redis.call('HSET', job_key(n), 'finishedAt', num(now))
-    enter(n, 'cancelled', { finishedAt = now })
+    enter(n, 'cancelled', { finishedAt = now }, { 'finishedAt', num(now) })
     release_key(n, job)
     out[#out + 1] = { previous, job.name }
   else

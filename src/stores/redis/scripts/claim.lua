@@ -28,9 +28,8 @@ for i, member in ipairs(members) do
     'maxStalls', 'key', 'group', 'createdAt', 'runAt')
   local attempt = tonumber(f[4]) + 1
   redis.call('ZREM', K.pending, n)
-  redis.call('HSET', jk, 'attempt', attempt, 'token', token, 'worker', ARGV[4],
-    'lease', num(lease), 'startedAt', num(now))
-  enter(n, 'active', { lease = lease })
+  enter(n, 'active', { lease = lease }, { 'attempt', attempt, 'token', token,
+    'worker', ARGV[4], 'lease', num(lease), 'startedAt', num(now) })
   jobs[i] = { tonumber(n), token, num(lease), f[1], f[2], f[3], attempt, f[5], f[6], f[7], f[8],
     f[9], f[10], f[11] }
 end

@@ -34,11 +34,10 @@ for i = 3, #ARGV, 9 do
       fields[#fields + 1] = 'group'
       fields[#fields + 1] = group
     end
-    redis.call('HSET', job_key(n), unpack(fields))
     redis.call('ZADD', K.all, n, n)
     local state = 'waiting'
     if run_at > now then state = 'scheduled' end
-    enter(n, state, { priority = ARGV[i + 2], runAt = run_at })
+    enter(n, state, { priority = ARGV[i + 2], runAt = run_at }, fields)
     out[#out + 1] = { tonumber(n), 1, state }
   end
 end

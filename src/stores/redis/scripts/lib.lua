@@ -79,11 +79,12 @@ local function reported(state, run_at, now)
   return state
 end
 
--- Puts job n into `state`: sets the field and adds it to that state's sets. `job` holds
--- what the sets are scored by: priority and runAt (scheduled, waiting), lease (active),
--- finishedAt (finished states).
-local function enter(n, state, job)
-  redis.call('HSET', job_key(n), 'state', state)
+-- Puts job n into `state`: sets the field, with any `fields` (more field/value pairs)
+-- in the same write, and adds the job to that state's sets. `job` holds what the sets
+-- are scored by: priority and runAt (scheduled, waiting), lease (active), finishedAt
+-- (finished states).
+local function enter(n, state, job, fields)
+  redis.call('HSET', job_key(n), 'state', state, unpack(fields or {}))
   if state == 'scheduled' then
     redis.call('ZADD', K.pending, n, n)
     redis.call('ZADD', K.due, num(job.runAt), n)
@@ -103,6 +104,7 @@ local function enter(n, state, job)
 end
 
 -- Takes job n out of the sets of its current state (`job.state`; `job.runAt` for waiting).
+-- A job that leaves active loses its lease too: the token, its expiry and the worker.
 local function leave(n, job)
   local state = job.state
   if state == 'scheduled' or state == 'waiting' then
@@ -112,6 +114,7 @@ local function leave(n, job)
   elseif state == 'active' then
     redis.call('ZREM', K.active, n)
     redis.call('ZREM', K.leases, n)
+    redis.call('HDEL', job_key(n), 'token', 'lease', 'worker')
   elseif state == 'completed' then
     redis.call('ZREM', K.completed, n)
     redis.call('ZREM', K.done_completed, n)
@@ -135,11 +138,6 @@ local function leased(n, token)
   local job = load(n)
   if job and job.state == 'active' and job.token == token then return job end
   return nil
-end
-
--- Forgets a lease: the token, its expiry and the worker that held it.
-local function clear_lease(n)
-  redis.call('HDEL', job_key(n), 'token', 'lease', 'worker')
 end
 
 -- Frees the job's deduplication key, if this job holds it: it is no longer live.

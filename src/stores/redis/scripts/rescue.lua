@@ -16,19 +16,16 @@ for _, n in ipairs(redis.call('ZRANGEBYSCORE', K.leases, '-inf', '(' .. num(now)
   else
     local stalls = job.stalls + 1
     leave(n, job)
-    clear_lease(n)
-    redis.call('HSET', job_key(n), 'stalls', stalls)
     local state = 'waiting'
     if stalls >= job.maxStalls then
       state = 'dead'
       local message = 'The job\'s worker was lost ' .. stalls ..
         ' times (lease expired); maxStalls reached.'
-      redis.call('HSET', job_key(n), 'finishedAt', num(now), 'error',
-        cjson.encode({ name = 'StalledError', code = 'STALLED', message = message }))
-      enter(n, 'dead', { finishedAt = now })
+      enter(n, 'dead', { finishedAt = now }, { 'stalls', stalls, 'finishedAt', num(now), 'error',
+        cjson.encode({ name = 'StalledError', code = 'STALLED', message = message }) })
       release_key(n, job)
     else
-      enter(n, 'waiting', { priority = job.priority, runAt = job.runAt })
+      enter(n, 'waiting', { priority = job.priority, runAt = job.runAt }, { 'stalls', stalls })
     end
     out[#out + 1] = { tonumber(n), job.name, state, stalls }
   end

@@ -16,10 +16,10 @@ local function retry(n)
   if not job or (job.state ~= 'dead' and job.state ~= 'cancelled') then return end
   if job.key and redis.call('HEXISTS', K.keys, job.key) == 1 then return end
   leave(n, job)
-  redis.call('HSET', job_key(n), 'attempt', 0, 'stalls', 0, 'runAt', num(now))
   redis.call('HDEL', job_key(n), 'startedAt', 'finishedAt', 'result', 'progress')
   if job.key then redis.call('HSET', K.keys, job.key, n) end
-  enter(n, 'waiting', { priority = job.priority, runAt = now })
+  enter(n, 'waiting', { priority = job.priority, runAt = now },
+    { 'attempt', 0, 'stalls', 0, 'runAt', num(now) })
   out[#out + 1] = tonumber(n)
 end
 

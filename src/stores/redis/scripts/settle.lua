@@ -15,9 +15,7 @@ local out = {}
 
 local function finish(n, job, state, field, value)
   leave(n, job)
-  clear_lease(n)
-  redis.call('HSET', job_key(n), field, value, 'finishedAt', num(now))
-  enter(n, state, { finishedAt = now })
+  enter(n, state, { finishedAt = now }, { field, value, 'finishedAt', num(now) })
   release_key(n, job)
 end
 
@@ -25,18 +23,16 @@ local function retry(n, job, value)
   local colon = string.find(value, ':', 1, true)
   local run_at = now + tonumber(string.sub(value, 1, colon - 1))
   leave(n, job)
-  clear_lease(n)
-  redis.call('HSET', job_key(n), 'error', string.sub(value, colon + 1), 'runAt', num(run_at))
   local state = 'waiting'
   if run_at > now then state = 'scheduled' end
-  enter(n, state, { priority = job.priority, runAt = run_at })
+  enter(n, state, { priority = job.priority, runAt = run_at },
+    { 'error', string.sub(value, colon + 1), 'runAt', num(run_at) })
 end
 
 local function release(n, job)
   leave(n, job)
-  clear_lease(n)
-  redis.call('HSET', job_key(n), 'attempt', math.max(job.attempt - 1, 0))
-  enter(n, 'waiting', { priority = job.priority, runAt = job.runAt })
+  enter(n, 'waiting', { priority = job.priority, runAt = job.runAt },
+    { 'attempt', math.max(job.attempt - 1, 0) })
 end
 
 for i = 2, #ARGV, 4 do
