@@ -4,7 +4,7 @@ import type { EventHandlerFn, StoreEvent } from "../contract.ts";
 import { duplicateClient, ensureReady, type RedisClient, watchErrors } from "./connection.ts";
 
 /** Entries kept in the stream; readers more than this far behind skip ahead. */
-const STREAM_LENGTH = 1_000;
+const STREAM_LENGTH = 500;
 /** How long one blocking read waits before it is issued again. */
 const BLOCK_MS = 5_000;
 
