@@ -56,7 +56,7 @@ import { listJobs } from "./list-jobs.ts";
 import { toJobRecord } from "./records.ts";
 import { RedisEventStream } from "./redis-events.ts";
 import { enqueueArgs, rawJobArgs, settleArgs } from "./script-args.ts";
-import { runScript, type ScriptName } from "./script-loader.ts";
+import { runScript, runScriptsTogether, type ScriptName } from "./script-loader.ts";
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -200,21 +200,31 @@ export class RedisStore implements Store {
       await this.call((client) => client.set(this.keys.version, LAYOUT_VERSION, "NX"));
   }
 
+  /**
+   * Atomic as a batch on a single server: jobs of several queues go in one MULTI/EXEC.
+   * On Redis Cluster each queue's jobs are written atomically, the queues independently.
+   */
   async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
-    const byQueue = indexesByQueue(params.jobs, (job) => job.queue);
-    await this.registerQueues([...byQueue.keys()]);
+    const byQueue = [...indexesByQueue(params.jobs, (job) => job.queue)];
+    await this.registerQueues(byQueue.map(([queue]) => queue));
+    const calls = byQueue.map(([queue, indexes]) => ({
+      name: "enqueue" as const,
+      base: this.keys.queue(queue),
+      args: [
+        params.now ?? "",
+        queue,
+        ...indexes.flatMap((i) => enqueueArgs(params.jobs[i] as NewJob)),
+      ],
+    }));
+    const replies = await this.call((client) => runScriptsTogether(client, calls));
     const results: EnqueueResult[] = new Array(params.jobs.length);
-    await Promise.all(
-      [...byQueue].map(async ([queue, indexes]) => {
-        const jobs = indexes.map((i) => enqueueArgs(params.jobs[i] as NewJob));
-        const args = [params.now ?? "", queue, ...jobs.flat()];
-        const replies = (await this.run("enqueue", queue, args)) as [number, number, string][];
-        indexes.forEach((index, i) => {
-          const [n, created, state] = replies[i] as [number, number, EnqueueResult["state"]];
-          results[index] = { id: jobId(n, queue), created: created === 1, state };
-        });
-      }),
-    );
+    byQueue.forEach(([queue, indexes], q) => {
+      const queueReplies = replies[q] as [number, number, EnqueueResult["state"]][];
+      indexes.forEach((index, i) => {
+        const [n, created, state] = queueReplies[i] as (typeof queueReplies)[number];
+        results[index] = { id: jobId(n, queue), created: created === 1, state };
+      });
+    });
     return results;
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 
-import type { Cluster, Redis } from "ioredis";
+import { Cluster, type Redis } from "ioredis";
 
 import { loadStoreFile } from "../load-file.ts";
 
@@ -72,4 +72,36 @@ export async function runScript(
     if (!isNoScript(error)) throw error;
     return client.eval(script.source, 1, base, ...args);
   }
+}
+
+/** One script call of a {@link runScriptsTogether} batch. */
+export interface ScriptCall {
+  name: ScriptName;
+  base: string;
+  args: (string | number)[];
+}
+
+/**
+ * Runs scripts on several queues as one unit where the server allows it. On a single
+ * server they go in one MULTI/EXEC, so they all run with nothing in between, or none
+ * runs when the connection drops first (EVAL rather than EVALSHA there: a script missing
+ * from the cache would fail alone inside the transaction). On Redis Cluster the queues
+ * live on different slots, so each script runs on its own, atomic for its queue only.
+ */
+export async function runScriptsTogether(
+  client: Redis | Cluster,
+  calls: ScriptCall[],
+): Promise<unknown[]> {
+  if (client instanceof Cluster || calls.length === 1) {
+    return Promise.all(calls.map((c) => runScript(client, c.name, c.base, c.args)));
+  }
+  const transaction = client.multi();
+  for (const call of calls) {
+    transaction.eval((scripts().get(call.name) as LoadedScript).source, 1, call.base, ...call.args);
+  }
+  const replies = (await transaction.exec()) ?? [];
+  return replies.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
 }
