@@ -130,7 +130,7 @@ export class JobsAdmin {
 
   private async announceRetried(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    const records = await (await this.deps.store()).get({ ids });
+    const records = await (await this.deps.store()).get({ ids, ...nowParam(this.deps.clock) });
     const at = this.deps.clock.now();
     const events: StoreEvent[] = records.flatMap((r) =>
       r ? [{ type: "enqueued" as const, jobId: r.id, name: r.name, queue: r.queue, at }] : [],

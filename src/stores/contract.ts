@@ -194,7 +194,7 @@ export interface ListParams {
 /** One page of {@link Store.list}, newest job first. */
 export interface ListResult {
   jobs: JobRecord[];
-  /** Pass back to get the next page; null on the last page. */
+  /** Pass back to get the next page; null when no job is left after this page. */
   cursor: string | null;
 }
 

@@ -284,13 +284,14 @@ export class SqliteStore implements Store {
           name: params.name ?? null,
           state: params.state ?? null,
           cursor: params.cursor === undefined ? null : rowId(params.cursor),
-          limit: params.limit,
+          // One row more than asked tells whether another page exists.
+          limit: params.limit + 1,
           now,
         }) as JobRow[],
     );
-    const jobs = rows.map(toJobRecord);
+    const jobs = rows.slice(0, params.limit).map(toJobRecord);
     const last = jobs[jobs.length - 1];
-    return { jobs, cursor: jobs.length === params.limit && last ? last.id : null };
+    return { jobs, cursor: rows.length > params.limit && last ? last.id : null };
   }
 
   async counts(params: CountsParams): Promise<QueueCounts> {

@@ -1,0 +1,4 @@
+import { sqliteHarness } from "../harness/sqlite-harness.ts";
+import { crashTest } from "./crash-test.ts";
+
+crashTest(sqliteHarness());
