@@ -33,7 +33,11 @@ function insert(
   ]);
 }
 
-function findHolders(db: Queryable, queries: Queries, jobs: NewJob[]): Promise<{ rows: SlotRow[] }> {
+function findHolders(
+  db: Queryable,
+  queries: Queries,
+  jobs: NewJob[],
+): Promise<{ rows: SlotRow[] }> {
   return db.query<SlotRow>(queries["find-live-keys"], [
     jobs.map((j) => j.queue),
     jobs.map((j) => j.key),
@@ -62,6 +66,7 @@ export async function enqueueBatch(
       if (row.id === null) skipped.push(slot);
       else results[slot] = { id: String(row.id), created: true, state: row.state as JobState };
     }
+    pending = skipped;
     if (skipped.length === 0) break;
     const held = await findHolders(
       db,

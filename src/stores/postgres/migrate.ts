@@ -54,8 +54,8 @@ export async function checkSchema(
   const done = await withClient(pool, (client) => applied(client, queries, schema));
   const missing = pending(migrations, done);
   if (missing.length > 0) {
-      throw new ConfigError(
-        `The PostgreSQL schema "${schema}" lacks migrations ${missing.map((m) => m.file).join(", ")}, and this store was created with migrate: false. Run errand.migrate() once from a store with migrate: true (e.g. in your deploy step).`,
+    throw new ConfigError(
+      `The PostgreSQL schema "${schema}" lacks migrations ${missing.map((m) => m.file).join(", ")}, and this store was created with migrate: false. Run errand.migrate() once from a store with migrate: true (e.g. in your deploy step).`,
     );
   }
 }

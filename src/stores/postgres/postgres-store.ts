@@ -55,8 +55,8 @@ import {
   DEFAULT_SCHEMA,
   migrationsFor,
   type Queries,
-  type QueryName,
   queriesFor,
+  type QueryName,
 } from "./sql-files.ts";
 
 /** Options of {@link PostgresStore}. Give `pool` or `connectionString`, not both. */
@@ -92,7 +92,8 @@ function checkOptions(options: PostgresStoreOptions): void {
   if (typeof options !== "object" || options === null)
     throw new ConfigError("new PostgresStore() takes an options object.");
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) throw new ConfigError(`new PostgresStore(): unknown option "${key}".`);
+    if (!OPTION_KEYS.has(key))
+      throw new ConfigError(`new PostgresStore(): unknown option "${key}".`);
   }
   if (options.pool !== undefined && options.connectionString !== undefined)
     throw new ConfigError("new PostgresStore(): give either pool or connectionString, not both.");
@@ -334,12 +335,13 @@ export class PostgresStore implements Store {
       params.name ?? null,
       params.state ?? null,
       params.cursor === undefined ? null : rowId(params.cursor),
-      params.limit,
+      // One row more than asked tells whether another page exists.
+      params.limit + 1,
       params.now === undefined ? null : ms(params.now),
     ]);
-    const jobs = rows.map(toJobRecord);
+    const jobs = rows.slice(0, params.limit).map(toJobRecord);
     const last = jobs[jobs.length - 1];
-    return { jobs, cursor: jobs.length === params.limit && last ? last.id : null };
+    return { jobs, cursor: rows.length > params.limit && last ? last.id : null };
   }
 
   async counts(params: CountsParams): Promise<QueueCounts> {

@@ -49,7 +49,8 @@ export function insertRawParams(jobs: RawJob[]): unknown[] {
     column((j) => j.key ?? null),
     column((j) => j.group ?? null),
     column(
-      (j) => j.token ?? (j.state === "active" ? `raw-${Math.random().toString(36).slice(2)}` : null),
+      (j) =>
+        j.token ?? (j.state === "active" ? `raw-${Math.random().toString(36).slice(2)}` : null),
     ),
     column((j) => j.leaseExpiresAt ?? (j.state === "active" ? now + 30_000 : null)),
     column((j) => j.createdAt ?? now),

@@ -88,7 +88,10 @@ function load(schema: string): { queries: Queries; migrations: Migration[] } {
   let loaded = cache.get(schema);
   if (!loaded) {
     const queries = Object.fromEntries(
-      QUERY_NAMES.map((name) => [name, fill(loadStoreFile(`postgres/queries/${name}.sql`), schema)]),
+      QUERY_NAMES.map((name) => [
+        name,
+        fill(loadStoreFile(`postgres/queries/${name}.sql`), schema),
+      ]),
     ) as Queries;
     const migrations = listStoreFiles("postgres/migrations")
       .filter((file) => /^\d{3}-.+\.sql$/.test(file))
