@@ -227,7 +227,11 @@ export class WorkerRuntime {
       maxPayloadBytes: this.deps.maxPayloadBytes,
       removeOnComplete: removeOnFinish(this.deps.keepCompleted),
       progress: (j, encoded) => this.progress(j, encoded),
-      log: (j, message) => run.logWrites.push(this.log(j, message)),
+      log: (j, message) => {
+        // One line at a time per job: parallel writes on a pooled store could land out of order.
+        const previous = run.logWrites[run.logWrites.length - 1] ?? Promise.resolve();
+        run.logWrites.push(previous.then(() => this.log(j, message)));
+      },
     });
     if (run.handedBack) return;
     await Promise.allSettled(run.logWrites);

@@ -130,7 +130,9 @@ function registerGetList(ctx: () => ConformanceContext): void {
 
   it("a page that ends exactly at the last job has no cursor", async () => {
     const c = ctx();
-    await c.errand.task({ name: "exact" }).enqueueMany([{ data: {} }, { data: {} }, { data: {} }, { data: {} }]);
+    await c.errand
+      .task({ name: "exact" })
+      .enqueueMany([{ data: {} }, { data: {} }, { data: {} }, { data: {} }]);
     const first = await c.errand.jobs.list({ limit: 2 });
     assert.equal(first.jobs.length, 2);
     assert.ok(first.cursor !== undefined);
