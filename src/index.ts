@@ -42,5 +42,6 @@ export {
   type ValidationIssue,
 } from "./errors.ts";
 export { SqliteStore, type SqliteStoreOptions } from "./stores/sqlite/sqlite-store.ts";
+export { PostgresStore, type PostgresStoreOptions } from "./stores/postgres/postgres-store.ts";
 export type * from "./stores/contract.ts";
 export type { StoreCapabilities } from "./stores/capabilities.ts";

@@ -49,15 +49,8 @@ import {
   toClaimedJob,
   toJobRecord,
 } from "./rows.ts";
-import {
-  channelOf,
-  checkSchemaName,
-  DEFAULT_SCHEMA,
-  migrationsFor,
-  type Queries,
-  queriesFor,
-  type QueryName,
-} from "./sql-files.ts";
+import { checkSchemaName, DEFAULT_SCHEMA } from "./schema-name.ts";
+import { channelOf, migrationsFor, type Queries, queriesFor, type QueryName } from "./sql-files.ts";
 
 /** Options of {@link PostgresStore}. Give `pool` or `connectionString`, not both. */
 export interface PostgresStoreOptions {

@@ -1,7 +1,7 @@
 import pg from "pg";
 
-import { ConfigError } from "../../errors.ts";
 import { listStoreFiles, loadStoreFile } from "../load-file.ts";
+import { checkSchemaName } from "./schema-name.ts";
 
 /** Every query file of the PostgreSQL store, by name (the file name without `.sql`). */
 export const QUERY_NAMES = [
@@ -47,29 +47,14 @@ export interface Migration {
   sql: string;
 }
 
-/** The default schema. */
-export const DEFAULT_SCHEMA = "errand";
-
 /*
  * The schema's name is the only thing ever put into SQL text, and only through these
- * markers, replaced once when the files are loaded. The name is checked against a
- * plain identifier pattern and then quoted by pg's escapeIdentifier, so it can neither
- * break out of the identifier nor clash with a keyword. 48 characters leave room for the
- * channel prefix within PostgreSQL's 63-byte limit on names.
+ * markers, replaced once when the files are loaded. The name was checked against a
+ * plain identifier pattern (schema-name.ts) and is quoted by pg's escapeIdentifier, so it
+ * can neither break out of the identifier nor clash with a keyword.
  */
 const SCHEMA_MARKER = /\/\* schema \*\//g;
 const CHANNEL_MARKER = /\/\* channel \*\//g;
-const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
-
-/** Checks a schema name; throws ConfigError saying what is accepted. */
-export function checkSchemaName(schema: unknown): string {
-  if (typeof schema !== "string" || !SCHEMA_NAME.test(schema)) {
-    throw new ConfigError(
-      `The PostgreSQL schema name ${JSON.stringify(schema)} is not accepted: use 1 to 48 letters, digits and underscores, not starting with a digit (default "${DEFAULT_SCHEMA}").`,
-    );
-  }
-  return schema;
-}
 
 /** The NOTIFY channel of a schema's store: every process using the schema listens on it. */
 export function channelOf(schema: string): string {
