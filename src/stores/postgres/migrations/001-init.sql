@@ -47,13 +47,14 @@ CREATE TABLE /* schema */.jobs (
   CHECK ((state = 'active') = (token IS NOT NULL AND lease_expires_at IS NOT NULL))
 );
 
--- Claim order. Partial, so finished jobs (the bulk of a busy table) are not in it at all
--- and a claim reads only the head of its queue: see docs/postgres.md for the plan with a
--- million completed jobs.
-CREATE INDEX jobs_due ON /* schema */.jobs (queue, priority DESC, run_at, id)
-  WHERE state IN ('waiting', 'scheduled');
+-- Claim order for jobs ready to run. Partial, so finished jobs (the bulk of a busy table)
+-- and delayed jobs are not in it at all: a claim reads just the head of each queue, in
+-- order, however many jobs are finished or waiting. See docs/postgres.md for the plan.
+CREATE INDEX jobs_waiting ON /* schema */.jobs (queue, priority DESC, run_at, id)
+  WHERE state = 'waiting';
 
--- When the next delayed job falls due, so idle workers sleep just long enough.
+-- Delayed jobs by due time: a claim range-scans only those already due, and idle workers
+-- read the next due time to sleep just long enough.
 CREATE INDEX jobs_scheduled ON /* schema */.jobs (queue, run_at)
   WHERE state = 'scheduled';
 
