@@ -8,6 +8,11 @@ export interface Clock {
   storeNow(): number | undefined;
   /** This process's idea of now, for event timestamps and local waits. */
   now(): number;
+  /**
+   * Calls `listener` whenever the clock is moved by hand, so idle workers look for jobs
+   * that just became due instead of sleeping out their poll. Only test clocks move.
+   */
+  onMove?(listener: () => void): () => void;
 }
 
 /** The default clock: the store decides. */

@@ -87,7 +87,8 @@ export class Errand {
   private readonly workers = new Set<Worker>();
   private readonly events: EventBus;
   private readonly logger: Logger;
-  private readonly clock: Clock;
+  /** The clock this instance passes to its store (the system clock unless a test gave one). */
+  readonly clock: Clock;
   private readonly maxPayloadBytes: number;
   private readonly keepCompleted: ResolvedRetention;
   private readonly keepDead: ResolvedRetention;

@@ -8,6 +8,7 @@ import { type Duration, toMs } from "../policy/durations.ts";
  */
 export class TestClock implements Clock {
   private current: number;
+  private readonly listeners = new Set<() => void>();
 
   constructor(start: Date | number = Date.now()) {
     this.current = typeof start === "number" ? start : start.getTime();
@@ -21,13 +22,24 @@ export class TestClock implements Clock {
     return this.current;
   }
 
-  /** Moves the clock forward. */
-  advance(by: Duration): void {
-    this.current += toMs(by, "advance()");
+  onMove(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
-  /** Sets the clock to an instant. */
+  /** Moves the clock forward; idle workers using it look for due jobs at once. */
+  advance(by: Duration): void {
+    this.current += toMs(by, "advance()");
+    this.moved();
+  }
+
+  /** Sets the clock to an instant; idle workers using it look for due jobs at once. */
   set(to: Date | number): void {
     this.current = typeof to === "number" ? to : to.getTime();
+    this.moved();
+  }
+
+  private moved(): void {
+    for (const listener of this.listeners) listener();
   }
 }

@@ -70,7 +70,12 @@ export class WorkerRuntime {
       keepCompleted: deps.keepCompleted,
       keepDead: deps.keepDead,
     });
-    this.unlisten = deps.events.listen((event) => this.onEvent(event));
+    const unlistenEvents = deps.events.listen((event) => this.onEvent(event));
+    const unlistenClock = deps.clock.onMove?.(() => this.lookAgain());
+    this.unlisten = () => {
+      unlistenEvents();
+      unlistenClock?.();
+    };
     this.leases.start();
     this.maintenance.start();
     this.loopDone = this.loop();
@@ -194,10 +199,15 @@ export class WorkerRuntime {
     freed?.();
   }
 
+  /** Ends an idle wait so the loop claims again now. */
+  private lookAgain(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
   private onEvent(event: StoreEvent): void {
     if (event.type === "enqueued" && this.options.queues.includes(event.queue)) {
-      this.woken = true;
-      this.wake?.();
+      this.lookAgain();
     } else if (event.type === "cancelled") {
       this.abort(event.jobId, new CancelledError());
     }

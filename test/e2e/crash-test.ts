@@ -5,15 +5,15 @@
  * against a StoreHarness so every store that can be opened from a URL runs it.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 
-import { Errand } from "../../src/errand.ts";
+import { type Errand } from "../../src/errand.ts";
 import type { QueueCounts } from "../../src/job.ts";
 import type { StoreHarness } from "../harness/store-harness.ts";
+import { withProcessTarget } from "./fixtures/process-target.ts";
 import { WorkerProcess } from "./fixtures/worker-process.ts";
 
 const JOBS = 1_000;
@@ -28,24 +28,9 @@ export function crashTest(harness: StoreHarness): void {
       "a worker killed mid-run loses no job, and only the jobs it had in flight run twice",
       { timeout: 60_000 },
       async (t) => {
-        const target = await harness.prepare();
-        if (target.url === null) {
-          await target.cleanup();
-          t.skip(`the ${harness.name} harness has no URL a child process could open`);
-          return;
-        }
-        const dir = mkdtempSync(join(tmpdir(), "errand-crash-"));
-        const errand = new Errand({ store: target.url, logger: false });
-        const children: WorkerProcess[] = [];
-        try {
-          await runCrashTest(harness.name, target.url, dir, errand, children);
-        } finally {
-          // A failed test must not leave a worker running against a deleted store.
-          await Promise.all(children.map((child) => child.kill()));
-          await errand.close();
-          await target.cleanup();
-          rmSync(dir, { recursive: true, force: true });
-        }
+        await withProcessTarget(harness, t, ({ url, dir, errand, children }) =>
+          runCrashTest(harness.name, url, dir, errand, children),
+        );
       },
     );
   });

@@ -4,14 +4,13 @@
  * or Redis between machines) safe: claims never hand a job to two workers.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 
-import { Errand } from "../../src/errand.ts";
 import type { StoreHarness } from "../harness/store-harness.ts";
+import { type ProcessTarget, withProcessTarget } from "./fixtures/process-target.ts";
 import { WorkerProcess } from "./fixtures/worker-process.ts";
 
 const JOBS = 1_500;
@@ -25,59 +24,48 @@ function lines(file: string): string[] {
   }
 }
 
+async function runAll(
+  storeName: string,
+  { url, dir, errand, children }: ProcessTarget,
+): Promise<void> {
+  const task = errand.task<{ n: number }>({ name: "crash.job", queue: "crash" });
+  await task.enqueueMany(Array.from({ length: JOBS }, (_, n) => ({ data: { n } })));
+  const starts = join(dir, "starts.log");
+  for (let i = 0; i < PROCESSES; i++)
+    children.push(new WorkerProcess(url, starts, join(dir, `done-${i}.log`)));
+  await Promise.all(children.map((c) => c.next("ready")));
+  const deadline = Date.now() + 45_000;
+  while ((await errand.queues.counts("crash")).completed < JOBS && Date.now() < deadline)
+    await delay(50);
+  await Promise.all(children.map((c) => c.stop()));
+
+  const counts = await errand.queues.counts("crash");
+  assert.equal(
+    counts.completed,
+    JOBS,
+    `completed ${counts.completed} of ${JOBS}: ${JSON.stringify(counts)}`,
+  );
+  const started = lines(starts);
+  const twice = started.length - new Set(started).size;
+  const perProcess = children.map((_, i) => lines(join(dir, `done-${i}.log`)).length);
+  console.log(
+    `multi-process (${storeName}): ${JOBS} jobs over ${PROCESSES} processes ${JSON.stringify(perProcess)}, ${started.length} starts, ${twice} ran twice`,
+  );
+  assert.equal(twice, 0, "a job ran twice with no fault injected");
+  assert.equal(new Set(started).size, JOBS);
+  assert.ok(
+    perProcess.filter((n) => n > 0).length >= 2,
+    "the work was not shared between processes",
+  );
+}
+
 /** Registers the multi-process test for one kind of store. */
 export function multiProcessTest(harness: StoreHarness): void {
   describe(`several worker processes (${harness.name})`, () => {
     it(
       `${PROCESSES} processes working one queue run each of ${JOBS} jobs exactly once`,
       { timeout: 60_000 },
-      async (t) => {
-        const target = await harness.prepare();
-        if (target.url === null) {
-          await target.cleanup();
-          t.skip(`the ${harness.name} harness has no URL a child process could open`);
-          return;
-        }
-        const dir = mkdtempSync(join(tmpdir(), "errand-multi-"));
-        const errand = new Errand({ store: target.url, logger: false });
-        const children: WorkerProcess[] = [];
-        try {
-          const task = errand.task<{ n: number }>({ name: "crash.job", queue: "crash" });
-          await task.enqueueMany(Array.from({ length: JOBS }, (_, n) => ({ data: { n } })));
-          const starts = join(dir, "starts.log");
-          for (let i = 0; i < PROCESSES; i++)
-            children.push(new WorkerProcess(target.url, starts, join(dir, `done-${i}.log`)));
-          await Promise.all(children.map((c) => c.next("ready")));
-          const deadline = Date.now() + 45_000;
-          while ((await errand.queues.counts("crash")).completed < JOBS && Date.now() < deadline)
-            await delay(50);
-          await Promise.all(children.map((c) => c.stop()));
-
-          const counts = await errand.queues.counts("crash");
-          assert.equal(
-            counts.completed,
-            JOBS,
-            `completed ${counts.completed} of ${JOBS}: ${JSON.stringify(counts)}`,
-          );
-          const started = lines(starts);
-          const twice = started.length - new Set(started).size;
-          const perProcess = children.map((_, i) => lines(join(dir, `done-${i}.log`)).length);
-          console.log(
-            `multi-process (${harness.name}): ${JOBS} jobs over ${PROCESSES} processes ${JSON.stringify(perProcess)}, ${started.length} starts, ${twice} ran twice`,
-          );
-          assert.equal(twice, 0, "a job ran twice with no fault injected");
-          assert.equal(new Set(started).size, JOBS);
-          assert.ok(
-            perProcess.filter((n) => n > 0).length >= 2,
-            "the work was not shared between processes",
-          );
-        } finally {
-          await Promise.all(children.map((c) => c.kill()));
-          await errand.close();
-          await target.cleanup();
-          rmSync(dir, { recursive: true, force: true });
-        }
-      },
+      (t) => withProcessTarget(harness, t, (target) => runAll(harness.name, target)),
     );
   });
 }

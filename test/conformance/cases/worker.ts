@@ -276,6 +276,19 @@ const routingCases: ConformanceCases = (ctx) => {
 
 const throughputCases: ConformanceCases = (ctx) => {
   describe("worker: queues and throughput", () => {
+    it("an idle worker takes a delayed job as soon as the test clock passes its due time", async () => {
+      const c = ctx();
+      const task = c.errand.task({ name: "worker.delayed", handler: () => "ran" });
+      // A poll of an hour: only the clock's move can wake the worker in time.
+      const worker = c.errand.work({ pollInterval: "1h", lease: "5s" });
+      await worker.started();
+      const job = await task.enqueue({}, { delay: "5m" });
+      const first = await c.errand.jobs.get(job.id);
+      assert.equal(first?.state, "scheduled");
+      c.clock.advance("5m");
+      assert.equal(await job.result({ timeout: "3s" }), "ran");
+    });
+
     it("a worker takes jobs from the queues it was given and no others", async () => {
       const c = ctx();
       const [a, b, other] = ["q-a", "q-b", "q-c"].map((queue) =>
