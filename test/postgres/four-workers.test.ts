@@ -4,13 +4,12 @@
  * then shows a stall), never because two claims took it at once.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 
-import { Errand } from "../../src/errand.ts";
+import { withProcessTarget } from "../e2e/fixtures/process-target.ts";
 import { WorkerProcess } from "../e2e/fixtures/worker-process.ts";
 import { postgresHarness } from "../harness/postgres-harness.ts";
 
@@ -31,13 +30,8 @@ describe("several worker processes on PostgreSQL", () => {
   it(
     `${PROCESSES} processes on one queue never run a job twice without a lease loss`,
     { timeout: 90_000 },
-    async () => {
-      const target = await harness.prepare();
-      const url = target.url as string;
-      const dir = mkdtempSync(join(tmpdir(), "errand-pg-four-"));
-      const errand = new Errand({ store: url, logger: false });
-      const children: WorkerProcess[] = [];
-      try {
+    (t) =>
+      withProcessTarget(harness, t, async ({ url, dir, errand, children }) => {
         const task = errand.task<{ n: number }>({ name: "crash.job", queue: "crash" });
         await task.enqueueMany(Array.from({ length: JOBS }, (_, n) => ({ data: { n } })));
         const starts = Array.from({ length: PROCESSES }, (_, i) => join(dir, `starts-${i}.log`));
@@ -56,9 +50,8 @@ describe("several worker processes on PostgreSQL", () => {
           `completed ${counts.completed}: ${JSON.stringify(counts)}`,
         );
         const perProcess = starts.map((file) => lines(file));
-        const all = perProcess.flat();
         const seen = new Map<string, number>();
-        for (const id of all) seen.set(id, (seen.get(id) ?? 0) + 1);
+        for (const id of perProcess.flat()) seen.set(id, (seen.get(id) ?? 0) + 1);
         const twice = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
         const unexplained: string[] = [];
         for (const id of twice) {
@@ -74,12 +67,6 @@ describe("several worker processes on PostgreSQL", () => {
           perProcess.filter((p) => p.length > 0).length >= 3,
           "the work was not shared between the processes",
         );
-      } finally {
-        await Promise.all(children.map((c) => c.kill()));
-        await errand.close();
-        await target.cleanup();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+      }),
   );
 });
