@@ -151,7 +151,7 @@ describe("PostgreSQL restarted mid-run", () => {
         const [command, args] = restartCommand();
         await promisify(execFile)(command, args);
         const restartTook = Date.now() - restartStarted;
-        await Promise.race([probe.done, delay(30_000)]);
+        await Promise.race([probe.done, delay(30_000, undefined, { ref: false })]);
         probe.stop();
         const upAt = probe.upAt ?? Date.now();
 
