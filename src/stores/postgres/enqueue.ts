@@ -1,7 +1,14 @@
+import pg from "pg";
+
+import { ValidationError } from "../../errors.ts";
 import type { JobState } from "../../job.ts";
-import type { EnqueueResult, NewJob } from "../contract.ts";
-import type { Queryable } from "./pg-client.ts";
+import type { EnqueueResult, NewJob, StoreEvent } from "../contract.ts";
+import { encodeBatch } from "./notify-payload.ts";
+import { isQueryable, type Queryable } from "./pg-client.ts";
 import type { Queries } from "./sql-files.ts";
+
+/** The origin of events sent inside a caller's transaction: every process delivers them. */
+const TX_ORIGIN = "errand:tx-commit";
 
 /** How often a batch is retried when a key's holder finishes between insert and read. */
 const KEY_RACE_ROUNDS = 5;
@@ -85,4 +92,34 @@ export async function enqueueBatch(
     );
   }
   return results as EnqueueResult[];
+}
+
+/**
+ * Enqueues on the caller's connection, inside their transaction, issuing no BEGIN or
+ * COMMIT: the jobs exist if and only if the caller commits. The enqueued events go out
+ * as NOTIFY in the same transaction, so workers wake (and listeners hear of the jobs)
+ * exactly when it commits, and never for a rollback.
+ */
+export async function enqueueInCallerTransaction(
+  tx: unknown,
+  queries: Queries,
+  channel: string,
+  jobs: NewJob[],
+  now: number | undefined,
+): Promise<EnqueueResult[]> {
+  if (!isQueryable(tx) || tx instanceof pg.Pool) {
+    throw new ValidationError(
+      "tx must be the pg Client or PoolClient running your transaction (after BEGIN), not a pool.",
+    );
+  }
+  const results = await enqueueBatch(tx, queries, jobs, now);
+  const at = now ?? Date.now();
+  const events: StoreEvent[] = results.flatMap((r, i) => {
+    const job = jobs[i];
+    return r.created && job
+      ? [{ type: "enqueued" as const, jobId: r.id, name: job.name, queue: job.queue, at }]
+      : [];
+  });
+  if (events.length > 0) await tx.query(queries.publish, [channel, encodeBatch(TX_ORIGIN, events)]);
+  return results;
 }

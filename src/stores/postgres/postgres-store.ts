@@ -1,6 +1,6 @@
 import pg from "pg";
 
-import { ConfigError, StoreUnavailableError, ValidationError } from "../../errors.ts";
+import { StoreUnavailableError } from "../../errors.ts";
 import { FINISHED_STATES, JOB_STATES, type JobState, type QueueCounts } from "../../job.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import type { StoreCapabilities } from "../capabilities.ts";
@@ -31,13 +31,12 @@ import type {
   RetryParams,
   SettleParams,
   Store,
-  StoreEvent,
 } from "../contract.ts";
-import { enqueueBatch } from "./enqueue.ts";
+import { enqueueBatch, enqueueInCallerTransaction } from "./enqueue.ts";
 import { PgListener } from "./listener.ts";
 import { checkSchema, migrateSchema } from "./migrate.ts";
 import { encodeBatch } from "./notify-payload.ts";
-import { inTransaction, isQueryable, type Queryable } from "./pg-client.ts";
+import { inTransaction, type Queryable } from "./pg-client.ts";
 import { rethrowPgError } from "./pg-errors.ts";
 import { insertRawParams, ms, settleParams } from "./query-params.ts";
 import {
@@ -51,48 +50,7 @@ import {
 } from "./rows.ts";
 import { checkSchemaName, DEFAULT_SCHEMA } from "./schema-name.ts";
 import { channelOf, migrationsFor, type Queries, queriesFor, type QueryName } from "./sql-files.ts";
-
-/** Options of {@link PostgresStore}. Give `pool` or `connectionString`, not both. */
-export interface PostgresStoreOptions {
-  /**
-   * The application's pool, shared: the store never ends it. Give it a
-   * `connectionTimeoutMillis` so calls fail fast while the server is down.
-   */
-  pool?: pg.Pool;
-  /**
-   * A `postgres://` URL; the store makes and owns a pool of up to 10 connections with a
-   * 5 s connect timeout. Without `pool` or this, pg reads the PG* environment variables.
-   */
-  connectionString?: string;
-  /** The schema holding Errand's tables. Default `"errand"`. */
-  schema?: string;
-  /**
-   * Whether `migrate()` (run by Errand on first use) creates and upgrades the schema.
-   * Default true. With false it only checks the schema is current, for roles without
-   * DDL rights; migrate from a deploy step instead.
-   */
-  migrate?: boolean;
-  /** Where connection trouble is reported. Default: nowhere (workers log their retries). */
-  logger?: Logger;
-}
-
-const OPTION_KEYS = new Set(["pool", "connectionString", "schema", "migrate", "logger"]);
-
-/** The origin of events sent inside a caller's transaction: every process delivers them. */
-const TX_ORIGIN = "errand:tx-commit";
-
-function checkOptions(options: PostgresStoreOptions): void {
-  if (typeof options !== "object" || options === null)
-    throw new ConfigError("new PostgresStore() takes an options object.");
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key))
-      throw new ConfigError(`new PostgresStore(): unknown option "${key}".`);
-  }
-  if (options.pool !== undefined && options.connectionString !== undefined)
-    throw new ConfigError("new PostgresStore(): give either pool or connectionString, not both.");
-  if (options.pool !== undefined && !(options.pool instanceof pg.Pool))
-    throw new ConfigError("new PostgresStore(): pool must be a pg.Pool.");
-}
+import { checkOptions, ownPool, type PostgresStoreOptions } from "./store-options.ts";
 
 /**
  * The PostgreSQL store: many processes on many machines share one schema. Claims lock
@@ -129,18 +87,7 @@ export class PostgresStore implements Store {
     this.autoMigrate = options.migrate ?? true;
     this.logger = options.logger ?? silentLogger;
     this.ownsPool = options.pool === undefined;
-    this.pool =
-      options.pool ??
-      new pg.Pool({
-        ...(options.connectionString === undefined
-          ? {}
-          : { connectionString: options.connectionString }),
-        max: 10,
-        connectionTimeoutMillis: 5_000,
-        idleTimeoutMillis: 30_000,
-        keepAlive: true,
-        application_name: "errand",
-      });
+    this.pool = options.pool ?? ownPool(options.connectionString);
     // An idle pooled client whose server went away emits "error" on the pool; unheard,
     // that would crash the process. The next checkout simply makes a new connection.
     this.onPoolError = (error) =>
@@ -194,7 +141,15 @@ export class PostgresStore implements Store {
     if (params.jobs.length === 0) return [];
     const now = params.now === undefined ? undefined : ms(params.now);
     try {
-      if (params.tx !== undefined) return await this.enqueueInTransaction(params.tx, params, now);
+      if (params.tx !== undefined) {
+        return await enqueueInCallerTransaction(
+          params.tx,
+          this.sql,
+          this.channel,
+          params.jobs,
+          now,
+        );
+      }
       const run = (db: Queryable) => enqueueBatch(db, this.sql, params.jobs, now);
       // Without keys the batch is one INSERT, atomic by itself; with keys the holder
       // lookup must see the same transaction.
@@ -204,35 +159,6 @@ export class PostgresStore implements Store {
     } catch (error) {
       return rethrowPgError(error);
     }
-  }
-
-  /**
-   * Enqueues on the caller's connection, inside their transaction, issuing no BEGIN or
-   * COMMIT: the jobs exist if and only if the caller commits. The enqueued events go out
-   * as NOTIFY in the same transaction, so workers wake (and listeners hear of the jobs)
-   * exactly when it commits, and never for a rollback.
-   */
-  private async enqueueInTransaction(
-    tx: unknown,
-    params: EnqueueParams,
-    now: number | undefined,
-  ): Promise<EnqueueResult[]> {
-    if (!isQueryable(tx) || tx instanceof pg.Pool) {
-      throw new ValidationError(
-        "tx must be the pg Client or PoolClient running your transaction (after BEGIN), not a pool.",
-      );
-    }
-    const results = await enqueueBatch(tx, this.sql, params.jobs, now);
-    const at = now ?? Date.now();
-    const events: StoreEvent[] = results.flatMap((r, i) => {
-      const job = params.jobs[i];
-      return r.created && job
-        ? [{ type: "enqueued" as const, jobId: r.id, name: job.name, queue: job.queue, at }]
-        : [];
-    });
-    if (events.length > 0)
-      await tx.query(this.sql.publish, [this.channel, encodeBatch(TX_ORIGIN, events)]);
-    return results;
   }
 
   async claim(params: ClaimParams): Promise<ClaimResult> {
@@ -463,3 +389,5 @@ export class PostgresStore implements Store {
     else this.pool.off("error", this.onPoolError);
   }
 }
+
+export type { PostgresStoreOptions };
