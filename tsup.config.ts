@@ -14,6 +14,8 @@ export default defineConfig({
   onSuccess: async () => {
     cpSync("src/stores/sqlite/migrations", "dist/sqlite/migrations", { recursive: true });
     cpSync("src/stores/sqlite/queries", "dist/sqlite/queries", { recursive: true });
+    cpSync("src/stores/postgres/migrations", "dist/postgres/migrations", { recursive: true });
+    cpSync("src/stores/postgres/queries", "dist/postgres/queries", { recursive: true });
     cpSync("src/stores/redis/scripts", "dist/redis/scripts", { recursive: true });
   },
 });

@@ -215,9 +215,11 @@ export class Errand {
       ...(now === undefined ? {} : { now }),
     });
     const at = this.clock.now();
+    // Jobs enqueued in the caller's transaction may yet roll back: the store announces
+    // them itself, with the commit (see EnqueueParams.tx).
     this.events.emit(
       results.flatMap((r, i) =>
-        r.created
+        r.created && tx === undefined
           ? [
               {
                 type: "enqueued" as const,

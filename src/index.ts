@@ -42,6 +42,7 @@ export {
   type ValidationIssue,
 } from "./errors.ts";
 export { SqliteStore, type SqliteStoreOptions } from "./stores/sqlite/sqlite-store.ts";
+export { PostgresStore, type PostgresStoreOptions } from "./stores/postgres/postgres-store.ts";
 export { RedisStore, type RedisStoreOptions } from "./stores/redis/redis-store.ts";
 export type * from "./stores/contract.ts";
 export type { StoreCapabilities } from "./stores/capabilities.ts";

@@ -38,7 +38,11 @@ export interface NewJob {
 /** Params of {@link Store.enqueue}. */
 export interface EnqueueParams {
   jobs: NewJob[];
-  /** The caller's open transaction, for stores with `transactionalEnqueue`. */
+  /**
+   * The caller's open transaction, for stores with `transactionalEnqueue`. The store
+   * then publishes the `enqueued` events itself, delivered only if the caller commits;
+   * the runtime emits none for such a call.
+   */
   tx?: unknown;
   now?: number;
 }

@@ -3,13 +3,38 @@ import { resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "./contract.ts";
+import { checkSchemaName } from "./postgres/schema-name.ts";
 
 /** The embedded default: a SQLite file under the working directory. */
 export const DEFAULT_STORE_URL = "sqlite:./.errand/errand.db";
 
 /** A store URL taken apart: which store, and how to open it. */
 export type StoreLocation =
-  { kind: "sqlite"; path: string } | { kind: "redis"; url: string; prefix?: string };
+  | { kind: "sqlite"; path: string }
+  | { kind: "postgres"; connectionString: string; schema: string | undefined }
+  | { kind: "redis"; url: string; prefix?: string };
+
+/**
+ * `postgres://` and `postgresql://` URLs go to pg as they are, except for an optional
+ * `?schema=name` that is Errand's own and is taken out first.
+ */
+function parsePostgresUrl(url: string): StoreLocation {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(
+      `The PostgreSQL URL "${url}" is not a valid URL; use e.g. "postgres://user@127.0.0.1:5432/app?schema=errand".`,
+    );
+  }
+  const schema = parsed.searchParams.get("schema");
+  parsed.searchParams.delete("schema");
+  return {
+    kind: "postgres",
+    connectionString: parsed.toString(),
+    schema: schema === null ? undefined : checkSchemaName(schema),
+  };
+}
 
 /** `redis://` and `rediss://` URLs; `?prefix=name` sets the key prefix and is not passed on. */
 function parseRedisUrl(url: string): StoreLocation {
@@ -27,7 +52,9 @@ function parseRedisUrl(url: string): StoreLocation {
 
 /**
  * Parses a store URL: `sqlite:./file.db`, `sqlite:/abs/file.db`, `sqlite:///abs/file.db`,
- * `sqlite::memory:`, or `redis://host:6379/0` / `rediss://...` (optional `?prefix=name`). Throws ConfigError for anything else, saying what is accepted.
+ * `sqlite::memory:`, `postgres://…` / `postgresql://…` with an optional `?schema=`, or
+ * `redis://…` / `rediss://…` with an optional `?prefix=`.
+ * Throws ConfigError for anything else, saying what is accepted.
  */
 export function parseStoreUrl(url: string): StoreLocation {
   if (typeof url !== "string" || url.trim() === "") {
@@ -47,13 +74,11 @@ export function parseStoreUrl(url: string): StoreLocation {
     return { kind: "sqlite", path: path === ":memory:" ? path : resolve(path) };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  if (scheme === "postgres" || scheme === "postgresql") return parsePostgresUrl(url);
   if (scheme === "redis" || scheme === "rediss") return parseRedisUrl(url);
-  if (scheme === "postgres" || scheme === "postgresql") {
-    throw new ConfigError(
-      `The ${scheme} store is not part of this release yet; use a "sqlite:" URL, or pass a Store instance.`,
-    );
-  }
-  throw new ConfigError(`Unknown store URL "${url}": use "sqlite:./file.db" or "sqlite::memory:".`);
+  throw new ConfigError(
+    `Unknown store URL "${url}": use "sqlite:./file.db", "sqlite::memory:", "postgres://user@host:5432/db" or "redis://host:6379/0".`,
+  );
 }
 
 /** Opens the store a URL names; `logger` gets the store's own warnings (connection trouble). */
@@ -62,6 +87,13 @@ export async function openStore(url: string, options: { logger?: Logger } = {}):
   if (location.kind === "redis") {
     const { RedisStore } = await import("./redis/redis-store.ts");
     return new RedisStore({ url: location.url, prefix: location.prefix, logger: options.logger });
+  }
+  if (location.kind === "postgres") {
+    const { PostgresStore } = await import("./postgres/postgres-store.ts");
+    return new PostgresStore({
+      connectionString: location.connectionString,
+      ...(location.schema === undefined ? {} : { schema: location.schema }),
+    });
   }
   const { SqliteStore } = await import("./sqlite/sqlite-store.ts");
   return new SqliteStore({ path: location.path });

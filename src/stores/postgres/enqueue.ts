@@ -1,0 +1,125 @@
+import pg from "pg";
+
+import { ValidationError } from "../../errors.ts";
+import type { JobState } from "../../job.ts";
+import type { EnqueueResult, NewJob, StoreEvent } from "../contract.ts";
+import { encodeBatch } from "./notify-payload.ts";
+import { isQueryable, type Queryable } from "./pg-client.ts";
+import type { Queries } from "./sql-files.ts";
+
+/** The origin of events sent inside a caller's transaction: every process delivers them. */
+const TX_ORIGIN = "errand:tx-commit";
+
+/** How often a batch is retried when a key's holder finishes between insert and read. */
+const KEY_RACE_ROUNDS = 5;
+
+interface SlotRow {
+  ord: number;
+  id: string | number | null;
+  state: JobState | null;
+}
+
+function insert(
+  db: Queryable,
+  queries: Queries,
+  jobs: NewJob[],
+  now: number | undefined,
+): Promise<{ rows: SlotRow[] }> {
+  return db.query<SlotRow & { id: string | number | null }>(queries.enqueue, [
+    jobs.map((j) => j.name),
+    jobs.map((j) => j.queue),
+    jobs.map((j) => j.data),
+    jobs.map((j) => j.priority),
+    jobs.map((j) => j.attempts),
+    jobs.map((j) => j.maxStalls),
+    jobs.map((j) => j.key),
+    jobs.map((j) => j.group),
+    jobs.map((j) => j.runAt),
+    jobs.map((j) => j.delayMs),
+    now ?? null,
+  ]);
+}
+
+function findHolders(
+  db: Queryable,
+  queries: Queries,
+  jobs: NewJob[],
+): Promise<{ rows: SlotRow[] }> {
+  return db.query<SlotRow>(queries["find-live-keys"], [
+    jobs.map((j) => j.queue),
+    jobs.map((j) => j.key),
+  ]);
+}
+
+/**
+ * Enqueues a batch on one connection, which must already be inside a transaction when
+ * any job has a key (the store's own, or the caller's). Jobs whose key is held get the
+ * holder's id. A holder can finish between the insert and the read that looks for it;
+ * those jobs are simply inserted again, now that the key is free.
+ */
+export async function enqueueBatch(
+  db: Queryable,
+  queries: Queries,
+  jobs: NewJob[],
+  now: number | undefined,
+): Promise<EnqueueResult[]> {
+  const results = new Array<EnqueueResult | undefined>(jobs.length);
+  let pending = jobs.map((_, i) => i);
+  for (let round = 0; round < KEY_RACE_ROUNDS && pending.length > 0; round++) {
+    const batch = pending.map((i) => jobs[i] as NewJob);
+    const skipped: number[] = [];
+    for (const row of (await insert(db, queries, batch, now)).rows) {
+      const slot = pending[row.ord - 1] as number;
+      if (row.id === null) skipped.push(slot);
+      else results[slot] = { id: String(row.id), created: true, state: row.state as JobState };
+    }
+    pending = skipped;
+    if (skipped.length === 0) break;
+    const held = await findHolders(
+      db,
+      queries,
+      skipped.map((i) => jobs[i] as NewJob),
+    );
+    for (const row of held.rows) {
+      const slot = skipped[row.ord - 1] as number;
+      results[slot] = { id: String(row.id), created: false, state: row.state as JobState };
+    }
+    pending = skipped.filter((slot) => results[slot] === undefined);
+  }
+  if (pending.length > 0) {
+    throw new Error(
+      `Enqueue gave up after ${KEY_RACE_ROUNDS} rounds: the deduplication keys of ${pending.length} job(s) kept changing hands. Retry the call.`,
+    );
+  }
+  return results as EnqueueResult[];
+}
+
+/**
+ * Enqueues on the caller's connection, inside their transaction, issuing no BEGIN or
+ * COMMIT: the jobs exist if and only if the caller commits. The enqueued events go out
+ * as NOTIFY in the same transaction, so workers wake (and listeners hear of the jobs)
+ * exactly when it commits, and never for a rollback.
+ */
+export async function enqueueInCallerTransaction(
+  tx: unknown,
+  queries: Queries,
+  channel: string,
+  jobs: NewJob[],
+  now: number | undefined,
+): Promise<EnqueueResult[]> {
+  if (!isQueryable(tx) || tx instanceof pg.Pool) {
+    throw new ValidationError(
+      "tx must be the pg Client or PoolClient running your transaction (after BEGIN), not a pool.",
+    );
+  }
+  const results = await enqueueBatch(tx, queries, jobs, now);
+  const at = now ?? Date.now();
+  const events: StoreEvent[] = results.flatMap((r, i) => {
+    const job = jobs[i];
+    return r.created && job
+      ? [{ type: "enqueued" as const, jobId: r.id, name: job.name, queue: job.queue, at }]
+      : [];
+  });
+  if (events.length > 0) await tx.query(queries.publish, [channel, encodeBatch(TX_ORIGIN, events)]);
+  return results;
+}

@@ -1,0 +1,4 @@
+import { postgresHarness } from "../harness/postgres-harness.ts";
+import { runConformance } from "./run-conformance.ts";
+
+runConformance(postgresHarness());

@@ -1,0 +1,4 @@
+import { crashTest } from "../e2e/crash-test.ts";
+import { postgresHarness } from "../harness/postgres-harness.ts";
+
+crashTest(postgresHarness());
