@@ -76,7 +76,7 @@ export interface RedisStoreOptions {
 /** The data layout this release writes; `migrate` refuses data from a newer one. */
 const LAYOUT_VERSION = 1;
 /** How long a call waits for a connection that is being opened. */
-const CONNECT_WAIT_MS = 5_000;
+const CONNECT_WAIT_MS = 2_000;
 
 type Update = ProgressParams["updates"][number];
 type Entry = LogParams["entries"][number];
