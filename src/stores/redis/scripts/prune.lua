@@ -6,27 +6,40 @@
 -- ARGV[4]  dead and cancelled jobs: how many to keep, as ARGV[2]
 -- ARGV[5]  limit: delete at most this many jobs in this call
 -- Returns  how many jobs it deleted.
--- Atomic: one script; a job is deleted whole (hash, logs, every set).
+-- Finished jobs hold no deduplication key (a job gives its key up when it finishes), so
+-- a job is deleted by taking its number out of its sets and deleting its hash and logs,
+-- a few commands per thousand jobs, without reading any job.
+-- Atomic: one script; a job is deleted whole.
 local left = tonumber(ARGV[5])
 
-local function delete(ns)
-  for _, n in ipairs(ns) do
-    local job = load(n)
-    if job then drop(n, job) else redis.call('ZREM', K.done_completed, n) redis.call('ZREM', K.done_failed, n) end
+local function delete(ns, done, states)
+  for from = 1, #ns, 1000 do
+    local chunk = { unpack(ns, from, math.min(from + 999, #ns)) }
+    local doomed = {}
+    for _, n in ipairs(chunk) do
+      doomed[#doomed + 1] = job_key(n)
+      doomed[#doomed + 1] = logs_key(n)
+    end
+    redis.call('ZREM', done, unpack(chunk))
+    redis.call('ZREM', K.all, unpack(chunk))
+    for _, state in ipairs(states) do redis.call('ZREM', K[state], unpack(chunk)) end
+    redis.call('DEL', unpack(doomed))
   end
   left = left - #ns
 end
 
-local function prune(set, before, keep)
+local function prune(done, states, before, keep)
   if left > 0 and before ~= '' then
-    delete(redis.call('ZRANGEBYSCORE', set, '-inf', '(' .. before, 'LIMIT', 0, left))
+    delete(redis.call('ZRANGEBYSCORE', done, '-inf', '(' .. before, 'LIMIT', 0, left), done, states)
   end
   if left > 0 and keep ~= '' then
-    local excess = redis.call('ZCARD', set) - tonumber(keep)
-    if excess > 0 then delete(redis.call('ZRANGE', set, 0, math.min(excess, left) - 1)) end
+    local excess = redis.call('ZCARD', done) - tonumber(keep)
+    if excess > 0 then
+      delete(redis.call('ZRANGE', done, 0, math.min(excess, left) - 1), done, states)
+    end
   end
 end
 
-prune(K.done_completed, ARGV[1], ARGV[2])
-prune(K.done_failed, ARGV[3], ARGV[4])
+prune(K.done_completed, { 'completed' }, ARGV[1], ARGV[2])
+prune(K.done_failed, { 'dead', 'cancelled' }, ARGV[3], ARGV[4])
 return tonumber(ARGV[5]) - left
