@@ -14,7 +14,6 @@ import { type ProcessTarget, withProcessTarget } from "./fixtures/process-target
 import { WorkerProcess } from "./fixtures/worker-process.ts";
 
 const JOBS = 1_500;
-const PROCESSES = 3;
 
 function lines(file: string): string[] {
   try {
@@ -26,12 +25,13 @@ function lines(file: string): string[] {
 
 async function runAll(
   storeName: string,
+  processes: number,
   { url, dir, errand, children }: ProcessTarget,
 ): Promise<void> {
   const task = errand.task<{ n: number }>({ name: "crash.job", queue: "crash" });
   await task.enqueueMany(Array.from({ length: JOBS }, (_, n) => ({ data: { n } })));
   const starts = join(dir, "starts.log");
-  for (let i = 0; i < PROCESSES; i++)
+  for (let i = 0; i < processes; i++)
     children.push(new WorkerProcess(url, starts, join(dir, `done-${i}.log`)));
   await Promise.all(children.map((c) => c.next("ready")));
   const deadline = Date.now() + 45_000;
@@ -49,7 +49,7 @@ async function runAll(
   const twice = started.length - new Set(started).size;
   const perProcess = children.map((_, i) => lines(join(dir, `done-${i}.log`)).length);
   console.log(
-    `multi-process (${storeName}): ${JOBS} jobs over ${PROCESSES} processes ${JSON.stringify(perProcess)}, ${started.length} starts, ${twice} ran twice`,
+    `multi-process (${storeName}): ${JOBS} jobs over ${processes} processes ${JSON.stringify(perProcess)}, ${started.length} starts, ${twice} ran twice`,
   );
   assert.equal(twice, 0, "a job ran twice with no fault injected");
   assert.equal(new Set(started).size, JOBS);
@@ -59,13 +59,13 @@ async function runAll(
   );
 }
 
-/** Registers the multi-process test for one kind of store. */
-export function multiProcessTest(harness: StoreHarness): void {
+/** Registers the multi-process test for one kind of store, with three worker processes unless told otherwise. */
+export function multiProcessTest(harness: StoreHarness, processes = 3): void {
   describe(`several worker processes (${harness.name})`, () => {
     it(
-      `${PROCESSES} processes working one queue run each of ${JOBS} jobs exactly once`,
+      `${processes} processes working one queue run each of ${JOBS} jobs exactly once`,
       { timeout: 60_000 },
-      (t) => withProcessTarget(harness, t, (target) => runAll(harness.name, target)),
+      (t) => withProcessTarget(harness, t, (target) => runAll(harness.name, processes, target)),
     );
   });
 }
