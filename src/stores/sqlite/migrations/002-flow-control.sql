@@ -28,13 +28,15 @@ CREATE TABLE errand_starts (
 CREATE INDEX errand_starts_task ON errand_starts (name, at);
 CREATE INDEX errand_starts_group ON errand_starts (name, grp, at) WHERE grp IS NOT NULL;
 
--- Fair rotation: when each group bucket of a queue (grp = '' for jobs without a group) was
--- last served. `served` comes from one sequence that only grows, so the least recently
--- served bucket has the smallest value.
+-- Fair rotation: when each group bucket of a queue (grp = '' for jobs without a group) last
+-- ended its turn. `served` comes from one sequence that only grows, so the least recently
+-- served bucket has the smallest value. `used` counts the jobs a bucket took in a turn
+-- that a full claim cut short, so a weighted turn carries on in the next claim.
 CREATE TABLE errand_group_cursors (
   queue  TEXT    NOT NULL,
   grp    TEXT    NOT NULL,
   served INTEGER NOT NULL,
+  used   INTEGER NOT NULL DEFAULT 0 CHECK (used >= 0),
   PRIMARY KEY (queue, grp)
 ) WITHOUT ROWID;
 CREATE INDEX errand_group_cursors_served ON errand_group_cursors (served);
