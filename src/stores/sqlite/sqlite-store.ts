@@ -149,8 +149,9 @@ export class SqliteStore implements Store {
   }
 
   async claim(params: ClaimParams): Promise<ClaimResult> {
-    const now = params.now ?? Date.now();
-    return this.write(() => claimJobs(this.sql, params, now));
+    // The clock is read once the write lock is held, so claims from several processes see
+    // time move forward in the order they run: a rate window never misses a start.
+    return this.write(() => claimJobs(this.sql, params, params.now ?? Date.now()));
   }
 
   async extend(params: ExtendParams): Promise<boolean[]> {
