@@ -16,7 +16,8 @@ export interface Bucket {
   takenFrom: Set<string>;
 }
 
-interface Head {
+/** A row of claim-head.sql: a job a claim may take. */
+export interface Head {
   id: number;
   name: string;
   grp: string | null;
@@ -25,7 +26,7 @@ interface Head {
 }
 
 /** Claim order: priority high to low, then due time, then enqueue order. */
-function compareHeads(a: Head, b: Head): number {
+export function compareHeads(a: Head, b: Head): number {
   return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
 }
 
@@ -124,6 +125,7 @@ export class Rotation {
         queue,
         grp: bucket.grp,
         now: this.now,
+        limit: 1,
         excluded,
       }) as Head | undefined;
       if (head && (best === null || compareHeads(head, best) < 0)) best = head;
@@ -140,8 +142,8 @@ export class Rotation {
       if (verdict === "task") this.excluded.add(head.name);
       else if (verdict === "group") bucket.excluded.add(head.name);
       else {
-        const row = this.sql["claim-take"].get({
-          id: head.id,
+        const row = this.sql.claim.get({
+          ids: JSON.stringify([head.id]),
           now: this.now,
           leaseMs: this.params.leaseMs,
           worker: this.params.workerId,

@@ -10,7 +10,7 @@
  * offers its next job of another task. See docs/flow-control.md.
  */
 import type { ClaimedJob, ClaimParams, ClaimResult } from "../contract.ts";
-import { type Bucket, Rotation } from "./claim-rotation.ts";
+import { type Bucket, compareHeads, type Head, Rotation } from "./claim-rotation.ts";
 import { type ClaimRow, compareClaimOrder, toClaimedJob } from "./rows.ts";
 import type { Statements } from "./statements.ts";
 
@@ -21,10 +21,10 @@ interface CursorRow {
 }
 
 /**
- * The group buckets with pending jobs in `queues`, with their place in the rotation.
- * Forgets the cursors of buckets that have no pending job left.
+ * The group keys with pending jobs in `queues` (null for jobs without a group). Forgets
+ * the rotation cursors of buckets that have no pending job left.
  */
-function findBuckets(sql: Statements, queues: string[]): Bucket[] {
+function liveGroups(sql: Statements, queues: string[]): Set<string | null> {
   const grps = new Set<string | null>();
   for (const queue of queues) {
     const live = (sql["claim-buckets"].all({ queue }) as { grp: string | null }[]).map(
@@ -33,6 +33,11 @@ function findBuckets(sql: Statements, queues: string[]): Bucket[] {
     for (const grp of live) grps.add(grp);
     sql["drop-cursors"].run({ queue, live: JSON.stringify(live.map((g) => g ?? "")) });
   }
+  return grps;
+}
+
+/** The buckets of these groups, with their place in the rotation. */
+function buckets(sql: Statements, queues: string[], grps: Set<string | null>): Bucket[] {
   const rows = sql["claim-cursors"].all({ queues: JSON.stringify(queues) }) as CursorRow[];
   const cursors = new Map(rows.map((r) => [r.grp, r]));
   return [...grps].map((grp) => {
@@ -63,11 +68,27 @@ function nextDue(
   return times.length === 0 ? null : Math.max(0, Math.min(...times) - now);
 }
 
-/** The old single-statement claim, for claims without limits over jobs without groups. */
+/**
+ * The claim without limits over jobs without groups: the first `limit` due jobs of each
+ * queue in index order, merged into claim order, leased in one statement.
+ */
 function claimPlain(sql: Statements, params: ClaimParams, queues: string[], now: number) {
+  const candidates = queues
+    .flatMap(
+      (queue) =>
+        sql["claim-head"].all({
+          queue,
+          grp: null,
+          now,
+          limit: params.limit,
+          excluded: "[]",
+        }) as Head[],
+    )
+    .sort(compareHeads)
+    .slice(0, params.limit);
+  if (candidates.length === 0) return [];
   const rows = sql.claim.all({
-    queues: JSON.stringify(queues),
-    limit: params.limit,
+    ids: JSON.stringify(candidates.map((c) => c.id)),
     now,
     leaseMs: params.leaseMs,
     worker: params.workerId,
@@ -79,15 +100,15 @@ function claimPlain(sql: Statements, params: ClaimParams, queues: string[], now:
 export function claimJobs(sql: Statements, params: ClaimParams, now: number): ClaimResult {
   const paused = new Set((sql["paused-queues"].all() as { queue: string }[]).map((r) => r.queue));
   const queues = [...new Set(params.queues)].filter((q) => !paused.has(q));
-  const buckets = findBuckets(sql, queues);
+  const grps = liveGroups(sql, queues);
   const hasLimits = Object.keys(params.limits ?? {}).length > 0;
   let jobs: ClaimedJob[] = [];
   let rateRoomAt: number | null = null;
-  if (!hasLimits && buckets.length === 1 && buckets[0]?.grp === null) {
+  if (!hasLimits && grps.size === 1 && grps.has(null)) {
     jobs = claimPlain(sql, params, queues, now);
-  } else if (buckets.length > 0) {
+  } else if (grps.size > 0) {
     const rotation = new Rotation(sql, params, queues, now);
-    jobs = rotation.run(buckets);
+    jobs = rotation.run(buckets(sql, queues, grps));
     rateRoomAt = rotation.rateRoomAt;
   }
   jobs.sort(compareClaimOrder);

@@ -38,7 +38,6 @@ export const QUERY_NAMES = [
   "find-recent-key",
   "claim-buckets",
   "claim-head",
-  "claim-take",
   "claim-cursors",
   "last-served",
   "set-cursor",

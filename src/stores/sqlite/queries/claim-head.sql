@@ -1,7 +1,8 @@
--- claim-head: the next job of one group bucket in one queue, in claim order (priority,
--- due time, enqueue order), that is due and that no pause, block or exhausted limit holds.
--- @queue @grp (NULL for jobs without a group) @now @excluded (JSON array of task names
--- whose limits are full). Returns at most one row. Read inside claim's transaction.
+-- claim-head: the first @limit jobs of one group bucket in one queue, in claim order
+-- (priority, due time, enqueue order), that are due and that no pause, block or full
+-- limit holds back. @queue @grp (NULL for jobs without a group) @now @limit
+-- @excluded (JSON array of task names whose limits are full). Reads
+-- errand_jobs_group_due in its own order, so no sort; inside claim's transaction.
 SELECT id, name, grp, priority, run_at FROM errand_jobs AS j
 WHERE queue = @queue AND grp IS @grp AND state IN ('waiting', 'scheduled') AND run_at <= @now
   AND name NOT IN (SELECT value FROM json_each(@excluded))
@@ -12,4 +13,4 @@ WHERE queue = @queue AND grp IS @grp AND state IN ('waiting', 'scheduled') AND r
       AND b.until > @now
   )
 ORDER BY priority DESC, run_at, id
-LIMIT 1;
+LIMIT @limit;
