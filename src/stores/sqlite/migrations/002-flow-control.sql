@@ -58,9 +58,12 @@ CREATE TABLE errand_schedules (
 ) WITHOUT ROWID;
 CREATE INDEX errand_schedules_due ON errand_schedules (next_run_at);
 
--- Due jobs per group bucket, in claim order: fair rotation takes each bucket's head.
+-- Due jobs per group bucket, in claim order: every claim reads each bucket's head here
+-- (jobs without a group are the grp IS NULL range). It replaces errand_jobs_due, which no
+-- query reads any more and which every enqueue and claim would otherwise keep writing.
 CREATE INDEX errand_jobs_group_due ON errand_jobs (queue, grp, priority DESC, run_at, id)
   WHERE state IN ('waiting', 'scheduled');
+DROP INDEX errand_jobs_due;
 
 -- Active jobs per task and group, counted by claims that keep concurrency limits.
 CREATE INDEX errand_jobs_active_task ON errand_jobs (name, grp)
