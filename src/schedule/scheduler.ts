@@ -30,6 +30,7 @@ export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
   private queued = false;
+  private stopped = false;
 
   constructor(
     private readonly deps: SchedulerDeps,
@@ -43,6 +44,7 @@ export class Scheduler {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
@@ -53,7 +55,7 @@ export class Scheduler {
    * Steps never overlap, and requests made while one runs share the next.
    */
   step(): Promise<void> {
-    if (!this.queued) {
+    if (!this.queued && !this.stopped) {
       this.queued = true;
       this.running = this.running.then(() => {
         this.queued = false;
