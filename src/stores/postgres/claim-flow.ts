@@ -18,9 +18,9 @@ type Big = string | number;
 interface StateRow {
   open: string[];
   paused: string[];
-  blocked: boolean;
+  blocks: { queue: string; name: string; grp: string }[];
   buckets: { grp: string | null; served: Big; used: Big }[];
-  tasks: { name: string; active: Big; starts: Big; oldest: Big | null }[];
+  tasks: ({ name: string } & CountsRow)[];
   next_at: Big | null;
 }
 
@@ -41,6 +41,33 @@ export interface FlowClaim {
   inPlay: boolean;
 }
 
+interface CountsRow {
+  active: Big;
+  starts: Big;
+  oldest: Big | null;
+}
+
+function toCounts(row: CountsRow): Counts {
+  return {
+    active: Number(row.active),
+    starts: Number(row.starts),
+    oldest: row.oldest === null ? null : Number(row.oldest),
+  };
+}
+
+function toBucket(row: StateRow["buckets"][number]): Bucket {
+  return {
+    grp: row.grp,
+    served: Number(row.served),
+    used: Number(row.used),
+    ended: null,
+    excluded: new Set(),
+    takenFrom: new Set(),
+    heads: [],
+    more: true,
+  };
+}
+
 /** One flow claim's statements, all on the client of its transaction. */
 class FlowClaimRun {
   private limits!: ClaimLimits;
@@ -56,36 +83,23 @@ class FlowClaimRun {
 
   async run(): Promise<FlowClaim> {
     const limits = this.params.limits ?? {};
-    this.state = await this.readState(limits);
-    const { state, now } = this;
-    const tasks = state.tasks.map((t) => ({
-      name: t.name,
-      active: Number(t.active),
-      starts: Number(t.starts),
-      oldest: t.oldest === null ? null : Number(t.oldest),
-    }));
-    this.limits = new ClaimLimits(limits, now, tasks);
+    const state = (this.state = await this.readState(limits));
+    const tasks = state.tasks.map(({ name, ...counts }) => ({ name, ...toCounts(counts) }));
+    this.limits = new ClaimLimits(limits, this.now, tasks);
     this.rotation = new Rotation(this.limits, this.params.limit, this.fill);
     // Tasks already full need not be read at all.
-    for (const t of tasks)
-      if (this.limits.check(t.name, null) === "task") this.rotation.excluded.add(t.name);
-    const buckets: Bucket[] = state.buckets.map((b) => ({
-      grp: b.grp,
-      served: Number(b.served),
-      used: Number(b.used),
-      ended: null,
-      excluded: new Set(),
-      takenFrom: new Set(),
-      heads: [],
-      more: true,
-    }));
+    for (const { name } of tasks) {
+      if (this.limits.check(name, null) === "task") this.rotation.excluded.add(name);
+    }
+    const buckets = state.buckets.map(toBucket);
     const chosen =
       buckets.length > 0 && this.params.limit > 0 ? await this.rotation.run(buckets) : [];
     const rows = chosen.length > 0 ? await this.lease(chosen, buckets) : [];
     const jobs = rows.map(toClaimedJob).sort(compareClaimOrder);
     return {
       result: { jobs, nextDueInMs: this.nextDue(jobs.length, chosen.length) },
-      inPlay: state.paused.length > 0 || state.blocked || buckets.some((b) => b.grp !== null),
+      inPlay:
+        state.paused.length > 0 || state.blocks.length > 0 || buckets.some((b) => b.grp !== null),
     };
   }
 
@@ -105,21 +119,32 @@ class FlowClaimRun {
   }
 
   /** Reads heads for buckets, and the group counts their jobs need. */
-  private readonly fill: FillFn = async (fills) => {
-    if (fills.length === 0) return;
-    const paused = this.state.paused;
-    const skip = fills.map(({ bucket }) => [
-      ...new Set([...paused, ...this.rotation.excluded, ...bucket.excluded]),
-    ]);
+  private readonly fill: FillFn = async (buckets, size) => {
+    const { open, paused, blocks } = this.state;
+    const taskBlocks = blocks.filter((b) => b.grp === "");
+    const groupSkips = [
+      ...blocks.filter((b) => b.grp !== ""),
+      // A task at its group limit in a bucket is skipped in every queue of that bucket.
+      ...buckets.flatMap((b) =>
+        [...b.excluded].flatMap((name) =>
+          open.map((queue) => ({ queue, name, grp: b.grp as string })),
+        ),
+      ),
+    ];
     const { rows } = await this.db.query<HeadRow>(this.sql["claim-heads"], [
-      this.state.open,
-      fills.map((f) => f.bucket.grp),
-      fills.map((f) => f.want),
-      JSON.stringify(skip),
+      open,
+      buckets.map((b) => b.grp),
+      size,
+      [...new Set([...paused, ...this.rotation.excluded])],
+      taskBlocks.map((b) => b.queue),
+      taskBlocks.map((b) => b.name),
+      groupSkips.map((s) => s.queue),
+      groupSkips.map((s) => s.name),
+      groupSkips.map((s) => s.grp),
       this.rotation.chosenIds,
       this.now,
     ]);
-    const read = fills.map(() => 0);
+    const read = buckets.map(() => 0);
     const heads = rows.map((row) => {
       const head: Head = {
         id: String(row.id),
@@ -130,11 +155,11 @@ class FlowClaimRun {
         queue: row.queue,
       };
       const slot = row.bucket - 1;
-      (fills[slot] as (typeof fills)[number]).bucket.heads.push(head);
+      (buckets[slot] as Bucket).heads.push(head);
       read[slot] = (read[slot] as number) + 1;
       return head;
     });
-    fills.forEach((f, i) => (f.bucket.more = read[i] === f.want));
+    buckets.forEach((b, i) => (b.more = read[i] === size));
     await this.readGroupCounts(this.limits.missingPairs(heads));
   };
 
@@ -151,14 +176,8 @@ class FlowClaimRun {
       pairs.map((p) => p.perMs),
       this.now,
     ]);
-    for (const row of rows) {
-      const counts: Counts = {
-        active: Number(row.active),
-        starts: Number(row.starts),
-        oldest: row.oldest === null ? null : Number(row.oldest),
-      };
-      this.limits.addGroupCounts(pairs[row.ord - 1] as GroupPair, counts);
-    }
+    for (const row of rows)
+      this.limits.addGroupCounts(pairs[row.ord - 1] as GroupPair, toCounts(row));
   }
 
   /** Leases the chosen jobs, records rate-limited starts and moves the buckets' cursors. */

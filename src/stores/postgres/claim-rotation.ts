@@ -34,8 +34,8 @@ export interface Bucket {
   more: boolean;
 }
 
-/** Reads more heads for buckets (claim-heads.sql), `want` jobs each at most. */
-export type FillFn = (fills: { bucket: Bucket; want: number }[]) => Promise<void>;
+/** Reads up to `size` more heads for each of these buckets (claim-heads.sql). */
+export type FillFn = (buckets: Bucket[], size: number) => Promise<void>;
 
 /** Extra heads read per bucket beyond its turn, so a job skipped for a limit rarely costs a read. */
 const SLACK = 4;
@@ -99,7 +99,7 @@ export class Rotation {
     const bySeq = (a: Bucket, b: Bucket): number => a.served - b.served;
     const midTurn = buckets.filter((b) => b.used > 0).sort(bySeq);
     const fresh = buckets.filter((b) => b.served === 0 && b.used === 0);
-    await this.fill(fresh.map((bucket) => ({ bucket, want: this.readSize(bucket) })));
+    await this.read(fresh);
     const ordered = fresh
       .filter((b) => b.heads.length > 0)
       .sort((a, b) => compareHeads(a.heads[0] as Head, b.heads[0] as Head));
@@ -107,10 +107,14 @@ export class Rotation {
     return [...midTurn, ...ordered, ...served];
   }
 
-  /** How many heads to read for a bucket: its turn and some slack, never more than the claim's room. */
-  private readSize(bucket: Bucket): number {
-    const turn = Math.max(1, this.limits.weight(bucket.grp) - bucket.used);
-    return Math.min(this.limit - this.taken.length, turn + SLACK);
+  /**
+   * Reads heads for these buckets: as many as the largest of their turns, plus some slack,
+   * never more than the claim has room for.
+   */
+  private async read(buckets: Bucket[]): Promise<void> {
+    if (buckets.length === 0) return;
+    const turn = Math.max(...buckets.map((b) => Math.max(1, this.limits.weight(b.grp) - b.used)));
+    await this.fill(buckets, Math.min(this.limit - this.taken.length, turn + SLACK));
   }
 
   /** Takes up to `want` jobs from the first bucket of `upcoming`; returns how many. */
@@ -153,6 +157,6 @@ export class Rotation {
   private async refill(upcoming: Bucket[]): Promise<void> {
     const room = this.limit - this.taken.length;
     const empty = upcoming.filter((b) => b.heads.length === 0 && b.more).slice(0, room);
-    await this.fill(empty.map((bucket) => ({ bucket, want: this.readSize(bucket) })));
+    await this.read(empty);
   }
 }

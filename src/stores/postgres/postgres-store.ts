@@ -1,7 +1,7 @@
 import pg from "pg";
 
 import { StoreUnavailableError } from "../../errors.ts";
-import { FINISHED_STATES, JOB_STATES, type JobState, type QueueCounts } from "../../job.ts";
+import { JOB_STATES, type JobState, type QueueCounts } from "../../job.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import type { StoreCapabilities } from "../capabilities.ts";
 import type {
@@ -25,7 +25,6 @@ import type {
   LogParams,
   ProgressParams,
   PruneParams,
-  PruneRule,
   PublishParams,
   QueueParams,
   RawJob,
@@ -45,6 +44,7 @@ import { checkSchema, migrateSchema } from "./migrate.ts";
 import { encodeBatch } from "./notify-payload.ts";
 import { inTransaction, type Queryable } from "./pg-client.ts";
 import { rethrowPgError } from "./pg-errors.ts";
+import { pruneFinished } from "./prune.ts";
 import { insertRawParams, ms, settleParams } from "./query-params.ts";
 import { appliedSlots, type JobRow, rowId, toJobRecord } from "./rows.ts";
 import * as schedules from "./schedules.ts";
@@ -321,31 +321,7 @@ export class PostgresStore implements Store {
   }
 
   async prune(params: PruneParams): Promise<number> {
-    const failed = FINISHED_STATES.filter((s) => s !== "completed");
-    let left = params.limit;
-    for (const queue of params.queues) {
-      left -= await this.pruneRule(queue, ["completed"], params.completed, left);
-      left -= await this.pruneRule(queue, failed, params.failed, left);
-    }
-    return params.limit - left;
-  }
-
-  private async pruneRule(
-    queue: string,
-    states: string[],
-    rule: PruneRule,
-    limit: number,
-  ): Promise<number> {
-    let deleted = 0;
-    if (limit > 0 && rule.before !== null) {
-      const res = await this.run("prune-age", [queue, states, ms(rule.before), limit]);
-      deleted += res.rowCount ?? 0;
-    }
-    if (limit - deleted > 0 && rule.keep !== null) {
-      const res = await this.run("prune-count", [queue, states, rule.keep, limit - deleted]);
-      deleted += res.rowCount ?? 0;
-    }
-    return deleted;
+    return pruneFinished(params, (name, values) => this.run(name, values));
   }
 
   async pause(params: QueueParams): Promise<void> {

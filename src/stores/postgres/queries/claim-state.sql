@@ -5,7 +5,8 @@
 -- Returns one row:
 --   open     text[]  the queues of $1 that are not paused;
 --   paused   text[]  every paused task;
---   blocked  boolean whether a block on a task of these queues is in force;
+--   blocks   jsonb   [{queue, name, grp}]: the blocks in force on tasks of the open queues
+--                    (grp '' for the whole task);
 --   buckets  jsonb   [{grp, served, used}]: each group with pending jobs in the open queues
 --                    (grp null for jobs without a group, listed when any is due), with its
 --                    rotation cursor (served 0 when never served);
@@ -71,8 +72,10 @@ pruned AS (
 SELECT
   ARRAY(SELECT queue FROM open_queues) AS open,
   ARRAY(SELECT name FROM /* schema */.task_pauses ORDER BY name) AS paused,
-  EXISTS (SELECT 1 FROM /* schema */.blocks b
-          WHERE b.queue = ANY($1::text[]) AND b.until > $2::bigint) AS blocked,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('queue', b.queue, 'name', b.name,
+                                                'grp', b.grp)), '[]')
+   FROM /* schema */.blocks b
+   WHERE b.queue IN (SELECT queue FROM open_queues) AND b.until > $2::bigint) AS blocks,
   (SELECT coalesce(jsonb_agg(jsonb_build_object('grp', l.grp,
                                                 'served', coalesce(c.served, 0),
                                                 'used', coalesce(c.used, 0))), '[]')
