@@ -5,6 +5,7 @@ import type { JobState } from "../../job.ts";
 import type { EnqueueResult, NewJob, StoreEvent } from "../contract.ts";
 import { encodeBatch } from "./notify-payload.ts";
 import { isQueryable, type Queryable } from "./pg-client.ts";
+import { rowId } from "./rows.ts";
 import type { Queries } from "./sql-files.ts";
 
 /** The origin of events sent inside a caller's transaction: every process delivers them. */
@@ -12,6 +13,12 @@ const TX_ORIGIN = "errand:tx-commit";
 
 /** How often a batch is retried when a key's holder finishes between insert and read. */
 const KEY_RACE_ROUNDS = 5;
+
+/** Where a batch goes: the store's queries, and its schema (which namespaces lock keys). */
+export interface EnqueueTarget {
+  queries: Queries;
+  schema: string;
+}
 
 interface SlotRow {
   ord: number;
@@ -51,39 +58,111 @@ function findHolders(
   ]);
 }
 
+/** Takes the throttle locks of the batch's throttled keys (throttle-lock.sql). */
+async function lockThrottledKeys(
+  db: Queryable,
+  target: EnqueueTarget,
+  jobs: NewJob[],
+): Promise<void> {
+  const throttled = jobs.filter((j) => j.throttleMs !== null && j.key !== null);
+  if (throttled.length === 0) return;
+  await db.query(target.queries["throttle-lock"], [
+    target.schema,
+    throttled.map((j) => j.queue),
+    throttled.map((j) => j.key),
+  ]);
+}
+
+/** Throttle: a job of the key created within the window takes the place of the new one. */
+async function takeRecent(
+  db: Queryable,
+  target: EnqueueTarget,
+  jobs: NewJob[],
+  pending: number[],
+  results: (EnqueueResult | undefined)[],
+  now: number | undefined,
+): Promise<void> {
+  const slots = pending.filter((i) => jobs[i]?.throttleMs !== null && jobs[i]?.key !== null);
+  if (slots.length === 0) return;
+  const picked = slots.map((i) => jobs[i] as NewJob);
+  const { rows } = await db.query<SlotRow>(target.queries["find-recent-key"], [
+    picked.map((j) => j.queue),
+    picked.map((j) => j.key),
+    picked.map((j) => j.throttleMs),
+    now ?? null,
+  ]);
+  for (const row of rows) {
+    results[slots[row.ord - 1] as number] = held(row);
+  }
+}
+
+/**
+ * Debounce: the holders found for debounced jobs take their data and a new due time, in
+ * input order (the last call wins). A holder that already started keeps what it had.
+ */
+async function debounceHolders(
+  db: Queryable,
+  target: EnqueueTarget,
+  jobs: NewJob[],
+  slots: number[],
+  results: (EnqueueResult | undefined)[],
+  now: number | undefined,
+): Promise<void> {
+  const debounced = slots.filter((i) => jobs[i]?.debounceMs !== null && results[i] !== undefined);
+  if (debounced.length === 0) return;
+  const { rows } = await db.query<SlotRow>(target.queries.debounce, [
+    debounced.map((i) => rowId((results[i] as EnqueueResult).id)),
+    debounced.map((i) => (jobs[i] as NewJob).data),
+    debounced.map((i) => (jobs[i] as NewJob).debounceMs),
+    now ?? null,
+  ]);
+  const moved = new Map(rows.map((row) => [String(row.id), row.state as JobState]));
+  for (const i of debounced) {
+    const result = results[i] as EnqueueResult;
+    result.state = moved.get(result.id) ?? result.state;
+  }
+}
+
+function held(row: SlotRow): EnqueueResult {
+  return { id: String(row.id), created: false, state: row.state as JobState };
+}
+
 /**
  * Enqueues a batch on one connection, which must already be inside a transaction when
  * any job has a key (the store's own, or the caller's). Jobs whose key is held get the
- * holder's id. A holder can finish between the insert and the read that looks for it;
- * those jobs are simply inserted again, now that the key is free.
+ * holder's id (a debounced job updates it first); a throttled job whose key had a job
+ * within the window gets that job. A holder can finish between the insert and the read
+ * that looks for it; those jobs are simply inserted again, now that the key is free.
  */
 export async function enqueueBatch(
   db: Queryable,
-  queries: Queries,
+  target: EnqueueTarget,
   jobs: NewJob[],
   now: number | undefined,
 ): Promise<EnqueueResult[]> {
   const results = new Array<EnqueueResult | undefined>(jobs.length);
+  await lockThrottledKeys(db, target, jobs);
   let pending = jobs.map((_, i) => i);
   for (let round = 0; round < KEY_RACE_ROUNDS && pending.length > 0; round++) {
+    await takeRecent(db, target, jobs, pending, results, now);
+    pending = pending.filter((slot) => results[slot] === undefined);
+    if (pending.length === 0) break;
     const batch = pending.map((i) => jobs[i] as NewJob);
     const skipped: number[] = [];
-    for (const row of (await insert(db, queries, batch, now)).rows) {
+    for (const row of (await insert(db, target.queries, batch, now)).rows) {
       const slot = pending[row.ord - 1] as number;
       if (row.id === null) skipped.push(slot);
       else results[slot] = { id: String(row.id), created: true, state: row.state as JobState };
     }
     pending = skipped;
     if (skipped.length === 0) break;
-    const held = await findHolders(
+    const found = await findHolders(
       db,
-      queries,
+      target.queries,
       skipped.map((i) => jobs[i] as NewJob),
     );
-    for (const row of held.rows) {
-      const slot = skipped[row.ord - 1] as number;
-      results[slot] = { id: String(row.id), created: false, state: row.state as JobState };
-    }
+    for (const row of found.rows) results[skipped[row.ord - 1] as number] = held(row);
+    await debounceHolders(db, target, jobs, skipped, results, now);
     pending = skipped.filter((slot) => results[slot] === undefined);
   }
   if (pending.length > 0) {
@@ -102,7 +181,7 @@ export async function enqueueBatch(
  */
 export async function enqueueInCallerTransaction(
   tx: unknown,
-  queries: Queries,
+  target: EnqueueTarget,
   channel: string,
   jobs: NewJob[],
   now: number | undefined,
@@ -112,7 +191,7 @@ export async function enqueueInCallerTransaction(
       "tx must be the pg Client or PoolClient running your transaction (after BEGIN), not a pool.",
     );
   }
-  const results = await enqueueBatch(tx, queries, jobs, now);
+  const results = await enqueueBatch(tx, target, jobs, now);
   const at = now ?? Date.now();
   const events: StoreEvent[] = results.flatMap((r, i) => {
     const job = jobs[i];
@@ -120,6 +199,8 @@ export async function enqueueInCallerTransaction(
       ? [{ type: "enqueued" as const, jobId: r.id, name: job.name, queue: job.queue, at }]
       : [];
   });
-  if (events.length > 0) await tx.query(queries.publish, [channel, encodeBatch(TX_ORIGIN, events)]);
+  if (events.length > 0) {
+    await tx.query(target.queries.publish, [channel, encodeBatch(TX_ORIGIN, events)]);
+  }
   return results;
 }

@@ -1,19 +1,23 @@
 import pg from "pg";
 
 import { StoreUnavailableError } from "../../errors.ts";
-import { FINISHED_STATES, JOB_STATES, type JobState, type QueueCounts } from "../../job.ts";
+import { JOB_STATES, type JobState, type QueueCounts } from "../../job.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import type { StoreCapabilities } from "../capabilities.ts";
 import type {
+  BlockParams,
   CancelParams,
   CancelResult,
   ClaimParams,
   ClaimResult,
   CountsParams,
+  DueSchedulesParams,
   EnqueueParams,
   EnqueueResult,
   EventHandlerFn,
   ExtendParams,
+  FireScheduleParams,
+  FireScheduleResult,
   GetParams,
   JobRecord,
   ListParams,
@@ -21,7 +25,6 @@ import type {
   LogParams,
   ProgressParams,
   PruneParams,
-  PruneRule,
   PublishParams,
   QueueParams,
   RawJob,
@@ -29,25 +32,22 @@ import type {
   RescuedJob,
   RescueParams,
   RetryParams,
+  ScheduleRecord,
   SettleParams,
   Store,
+  UpsertScheduleParams,
 } from "../contract.ts";
-import { enqueueBatch, enqueueInCallerTransaction } from "./enqueue.ts";
+import { PgClaimer } from "./claim.ts";
+import { enqueueBatch, enqueueInCallerTransaction, type EnqueueTarget } from "./enqueue.ts";
 import { PgListener } from "./listener.ts";
 import { checkSchema, migrateSchema } from "./migrate.ts";
 import { encodeBatch } from "./notify-payload.ts";
 import { inTransaction, type Queryable } from "./pg-client.ts";
 import { rethrowPgError } from "./pg-errors.ts";
+import { pruneFinished } from "./prune.ts";
 import { insertRawParams, ms, settleParams } from "./query-params.ts";
-import {
-  appliedSlots,
-  type ClaimRow,
-  compareClaimOrder,
-  type JobRow,
-  rowId,
-  toClaimedJob,
-  toJobRecord,
-} from "./rows.ts";
+import { appliedSlots, type JobRow, rowId, toJobRecord } from "./rows.ts";
+import * as schedules from "./schedules.ts";
 import { checkSchemaName, DEFAULT_SCHEMA } from "./schema-name.ts";
 import { channelOf, migrationsFor, type Queries, queriesFor, type QueryName } from "./sql-files.ts";
 import { checkOptions, ownPool, type PostgresStoreOptions } from "./store-options.ts";
@@ -71,6 +71,9 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
   private readonly sql: Queries;
+  /** The queries and schema, as enqueue and schedules take them. */
+  private readonly target: EnqueueTarget;
+  private readonly claimer: PgClaimer;
   private readonly channel: string;
   private readonly listener: PgListener;
   private readonly autoMigrate: boolean;
@@ -88,6 +91,8 @@ export class PostgresStore implements Store {
     this.logger = options.logger ?? silentLogger;
     this.ownsPool = options.pool === undefined;
     this.pool = options.pool ?? ownPool(options.connectionString);
+    this.target = { queries: this.sql, schema: this.schema };
+    this.claimer = new PgClaimer(this.pool, this.sql, this.schema);
     // An idle pooled client whose server went away emits "error" on the pool; unheard,
     // that would crash the process. The next checkout simply makes a new connection.
     this.onPoolError = (error) =>
@@ -123,6 +128,16 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Runs a multi-statement operation, mapping connection failures to StoreUnavailableError. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    try {
+      return await fn();
+    } catch (error) {
+      return rethrowPgError(error);
+    }
+  }
+
   async migrate(): Promise<void> {
     this.assertOpen();
     this.migrated ??= (
@@ -144,13 +159,13 @@ export class PostgresStore implements Store {
       if (params.tx !== undefined) {
         return await enqueueInCallerTransaction(
           params.tx,
-          this.sql,
+          this.target,
           this.channel,
           params.jobs,
           now,
         );
       }
-      const run = (db: Queryable) => enqueueBatch(db, this.sql, params.jobs, now);
+      const run = (db: Queryable) => enqueueBatch(db, this.target, params.jobs, now);
       // Without keys the batch is one INSERT, atomic by itself; with keys the holder
       // lookup must see the same transaction.
       return params.jobs.some((job) => job.key !== null)
@@ -162,22 +177,8 @@ export class PostgresStore implements Store {
   }
 
   async claim(params: ClaimParams): Promise<ClaimResult> {
-    const now = params.now === undefined ? null : ms(params.now);
-    const claimed = await this.run<ClaimRow>("claim", [
-      params.queues,
-      params.limit,
-      ms(params.leaseMs),
-      now,
-      params.workerId,
-    ]);
-    const jobs = claimed.rows.map(toClaimedJob).sort(compareClaimOrder);
-    let nextDueInMs: number | null = null;
-    if (jobs.length < params.limit) {
-      const next = await this.run<{ in_ms: string | null }>("next-due", [params.queues, now]);
-      const inMs = next.rows[0]?.in_ms;
-      nextDueInMs = inMs === null || inMs === undefined ? null : Math.max(0, Number(inMs));
-    }
-    return { jobs, nextDueInMs };
+    this.assertOpen();
+    return this.claimer.claim(params);
   }
 
   async extend(params: ExtendParams): Promise<boolean[]> {
@@ -320,44 +321,60 @@ export class PostgresStore implements Store {
   }
 
   async prune(params: PruneParams): Promise<number> {
-    const failed = FINISHED_STATES.filter((s) => s !== "completed");
-    let left = params.limit;
-    for (const queue of params.queues) {
-      left -= await this.pruneRule(queue, ["completed"], params.completed, left);
-      left -= await this.pruneRule(queue, failed, params.failed, left);
-    }
-    return params.limit - left;
-  }
-
-  private async pruneRule(
-    queue: string,
-    states: string[],
-    rule: PruneRule,
-    limit: number,
-  ): Promise<number> {
-    let deleted = 0;
-    if (limit > 0 && rule.before !== null) {
-      const res = await this.run("prune-age", [queue, states, ms(rule.before), limit]);
-      deleted += res.rowCount ?? 0;
-    }
-    if (limit - deleted > 0 && rule.keep !== null) {
-      const res = await this.run("prune-count", [queue, states, rule.keep, limit - deleted]);
-      deleted += res.rowCount ?? 0;
-    }
-    return deleted;
+    return pruneFinished(params, (name, values) => this.run(name, values));
   }
 
   async pause(params: QueueParams): Promise<void> {
-    await this.run("pause", [params.queue, true]);
+    if ("task" in params) await this.run("pause-task", [params.task]);
+    else await this.run("pause", [params.queue, true]);
   }
 
   async resume(params: QueueParams): Promise<void> {
-    await this.run("pause", [params.queue, false]);
+    if ("task" in params) await this.run("resume-task", [params.task]);
+    else await this.run("pause", [params.queue, false]);
   }
 
   async pausedQueues(): Promise<string[]> {
     const { rows } = await this.run<{ queue: string }>("paused-queues", []);
     return rows.map((r) => r.queue);
+  }
+
+  async pausedTasks(): Promise<string[]> {
+    const { rows } = await this.run<{ name: string }>("paused-tasks", []);
+    return rows.map((r) => r.name);
+  }
+
+  async block(params: BlockParams): Promise<void> {
+    const now = params.now === undefined ? null : ms(params.now);
+    await this.run("prune-blocks", [now]);
+    await this.run("block", [
+      params.queue,
+      params.name,
+      params.group ?? "",
+      ms(params.delayMs),
+      now,
+    ]);
+  }
+
+  async upsertSchedule(params: UpsertScheduleParams): Promise<void> {
+    await this.guard(() => schedules.upsertSchedule(this.pool, this.target, params));
+  }
+
+  async removeSchedule(params: { name: string }): Promise<boolean> {
+    const { rows } = await this.run("remove-schedule", [params.name]);
+    return rows.length === 1;
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return this.guard(() => schedules.listSchedules(this.pool, this.target));
+  }
+
+  async dueSchedules(params: DueSchedulesParams): Promise<ScheduleRecord[]> {
+    return this.guard(() => schedules.dueSchedules(this.pool, this.target, params));
+  }
+
+  async fireSchedule(params: FireScheduleParams): Promise<FireScheduleResult> {
+    return this.guard(() => schedules.fireSchedule(this.pool, this.target, params));
   }
 
   async publish(params: PublishParams): Promise<void> {

@@ -21,7 +21,7 @@ export function settleParams(params: SettleParams): unknown[] {
       if (o.kind === "retry" || o.kind === "dead") return o.error;
       return null;
     }),
-    outcomes.map((o) => (o.kind === "retry" ? ms(o.delayMs) : null)),
+    outcomes.map((o) => (o.kind === "retry" || o.kind === "postpone" ? ms(o.delayMs) : null)),
     params.now === undefined ? null : ms(params.now),
   ];
 }

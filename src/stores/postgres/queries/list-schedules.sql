@@ -1,0 +1,4 @@
+-- list-schedules: every schedule, by name. No params.
+SELECT name, cron, tz, task, queue, data, options, misfire, next_run_at, created_at, updated_at
+FROM /* schema */.schedules
+ORDER BY name;

@@ -1,0 +1,4 @@
+import { postgresHarness } from "../harness/postgres-harness.ts";
+import { limitsTest } from "./limits-test.ts";
+
+limitsTest(postgresHarness());
