@@ -15,6 +15,16 @@ export interface EnqueueOptions {
   runAt?: Date;
   /** Deduplication: while a job of this key is live in the queue, enqueue returns it. */
   key?: string;
+  /**
+   * With `key`: while the key's job has not started, a new enqueue replaces its data and
+   * pushes its start to this long from now; the last call within the window wins.
+   */
+  debounce?: Duration;
+  /**
+   * With `key`: the first enqueue wins; later ones return that job and write nothing while
+   * it is live or was created less than this long ago.
+   */
+  throttle?: Duration;
   /** Group key, for fairness and per-group limits. */
   group?: string;
   /** Overrides the task's total tries. */
@@ -30,6 +40,8 @@ const OPTION_KEYS = new Set([
   "delay",
   "runAt",
   "key",
+  "debounce",
+  "throttle",
   "group",
   "attempts",
   "queue",
@@ -86,7 +98,30 @@ export function checkEnqueueOptions(options: EnqueueOptions | undefined): Enqueu
   }
   checkString(options.key, "key", 512);
   checkString(options.group, "group", 512);
+  checkKeyWindows(options);
   return options;
+}
+
+/** debounce and throttle need a key, exclude each other, and do not go with delay or runAt. */
+function checkKeyWindows(options: EnqueueOptions): void {
+  for (const what of ["debounce", "throttle"] as const) {
+    const value = options[what];
+    if (value === undefined) continue;
+    if (options.key === undefined)
+      invalid(`${what} needs a key: the key names what is ${what}d.`, what);
+    if (options.delay !== undefined || options.runAt !== undefined) {
+      invalid(`${what} sets when the job runs; leave out delay and runAt.`, what);
+    }
+    if (windowMs(value, what) < 1) invalid(`${what} must be more than zero.`, what);
+  }
+  if (options.debounce !== undefined && options.throttle !== undefined) {
+    invalid("Give either debounce or throttle, not both.", "debounce");
+  }
+}
+
+function windowMs(value: Duration | undefined, what: string): number {
+  if (value === undefined) return 0;
+  return toMs(value, what, (m) => new ValidationError(m, [{ message: m, path: [what] }]));
 }
 
 /**
@@ -105,14 +140,9 @@ export async function buildNewJob(
   const options = checkEnqueueOptions(rawOptions);
   if (task?.schema) await validateWithSchema(task.schema, data, name);
   const encoded = encodePayload(data, maxPayloadBytes);
-  const delayMs =
-    options.delay === undefined
-      ? 0
-      : toMs(
-          options.delay,
-          "delay",
-          (m) => new ValidationError(m, [{ message: m, path: ["delay"] }]),
-        );
+  const debounceMs = options.debounce === undefined ? null : windowMs(options.debounce, "debounce");
+  // A debounced job with no holder to take over is due after the window, like a delay.
+  const delayMs = debounceMs ?? windowMs(options.delay, "delay");
   return {
     name,
     queue: options.queue ?? task?.queue ?? "default",
@@ -124,5 +154,7 @@ export async function buildNewJob(
     maxStalls: task?.maxStalls ?? 3,
     key: options.key ?? null,
     group: options.group ?? null,
+    debounceMs,
+    throttleMs: options.throttle === undefined ? null : windowMs(options.throttle, "throttle"),
   };
 }

@@ -16,6 +16,8 @@ import {
   resolveRetention,
   type RetentionOptions,
 } from "./policy/retention.ts";
+import type { ScheduleOptions } from "./schedule/schedule-options.ts";
+import { SchedulesAdmin } from "./schedule/schedules-admin.ts";
 import type { Store } from "./stores/contract.ts";
 import { DEFAULT_STORE_URL, openStore, parseStoreUrl } from "./stores/url.ts";
 import { Task } from "./task.ts";
@@ -25,6 +27,7 @@ import {
   type SchemaTaskOptions,
   type TaskDefinition,
 } from "./task-options.ts";
+import { TasksAdmin } from "./tasks-admin.ts";
 import { waitForResult } from "./wait-for-result.ts";
 import { Worker } from "./worker/worker.ts";
 import { resolveWorkOptions, type WorkOptions } from "./worker/worker-options.ts";
@@ -81,9 +84,14 @@ export class Errand {
   readonly jobs: JobsAdmin;
   /** Queue counts, pause and resume. */
   readonly queues: QueuesAdmin;
+  /** Pause and resume single tasks. */
+  readonly tasks: TasksAdmin;
+  /** The cron schedules in the store. */
+  readonly schedules: Pick<SchedulesAdmin, "list">;
+  private readonly scheduleAdmin: SchedulesAdmin;
   private readonly storeSource: string | Store;
   private storePromise: Promise<Store> | null = null;
-  private readonly tasks = new Map<string, TaskDefinition>();
+  private readonly declared = new Map<string, TaskDefinition>();
   private readonly workers = new Set<Worker>();
   private readonly events: EventBus;
   private readonly logger: Logger;
@@ -110,6 +118,14 @@ export class Errand {
     const admin = { store: () => this.store(), clock: this.clock, events: this.events };
     this.jobs = new JobsAdmin(admin);
     this.queues = new QueuesAdmin(admin);
+    this.tasks = new TasksAdmin(admin);
+    this.scheduleAdmin = new SchedulesAdmin({
+      store: admin.store,
+      clock: this.clock,
+      tasks: this.declared,
+      maxPayloadBytes: this.maxPayloadBytes,
+    });
+    this.schedules = { list: () => this.scheduleAdmin.list() };
   }
 
   /** The store, opened and migrated on first use. */
@@ -153,12 +169,12 @@ export class Errand {
     options: SchemaTaskOptions<StandardSchemaV1, unknown> | PlainTaskOptions<unknown, unknown>,
   ): Task {
     const definition = resolveTaskOptions(options);
-    if (this.tasks.has(definition.name)) {
+    if (this.declared.has(definition.name)) {
       throw new ConfigError(
         `A task named "${definition.name}" is already declared on this Errand instance.`,
       );
     }
-    this.tasks.set(definition.name, definition);
+    this.declared.set(definition.name, definition);
     return new Task(definition, this);
   }
 
@@ -173,7 +189,7 @@ export class Errand {
   ): Promise<Job<TResult>> {
     if (typeof name !== "string" || name.length === 0)
       throw new ValidationError("enqueue(name, data): name must be a task name.");
-    const task = this.tasks.get(name) ?? null;
+    const task = this.declared.get(name) ?? null;
     const items = [options === undefined ? { data } : { data, options }];
     const [job] = await this.enqueueNamed(name, task, items);
     return job as Job<TResult>;
@@ -259,7 +275,7 @@ export class Errand {
    */
   work(options: WorkOptions = {}): Worker {
     if (this.closed) throw new ConfigError("This Errand instance is closed.");
-    const handlerQueues = [...this.tasks.values()].filter((t) => t.handler).map((t) => t.queue);
+    const handlerQueues = [...this.declared.values()].filter((t) => t.handler).map((t) => t.queue);
     const resolved = resolveWorkOptions(options, [...new Set(handlerQueues)]);
     const worker = new Worker(
       () => this.store(),
@@ -270,7 +286,7 @@ export class Errand {
             clock: this.clock,
             events: this.events,
             logger: this.logger,
-            tasks: this.tasks,
+            tasks: this.declared,
             maxPayloadBytes: this.maxPayloadBytes,
             keepCompleted: this.keepCompleted,
             keepDead: this.keepDead,
@@ -282,6 +298,21 @@ export class Errand {
     );
     this.workers.add(worker);
     return worker;
+  }
+
+  /**
+   * Creates or updates the cron schedule `name`, kept in the store so every process sees
+   * it. Workers (in any process) enqueue each occurrence exactly once. Updating a schedule
+   * with the same cron and tz keeps its next occurrence. Throws ValidationError for a bad
+   * cron, time zone, task name, payload or option, and writes nothing.
+   */
+  async schedule(name: string, options: ScheduleOptions): Promise<void> {
+    await this.scheduleAdmin.upsert(name, options);
+  }
+
+  /** Deletes the schedule `name`; jobs it already enqueued stay. False when there was none. */
+  async unschedule(name: string): Promise<boolean> {
+    return this.scheduleAdmin.remove(name);
   }
 
   /** Listens for an event from any process connected to the store. */

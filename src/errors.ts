@@ -9,7 +9,8 @@ export type ErrorCode =
   | "UNRECOVERABLE"
   | "RETRY_AFTER"
   | "CANCELLED"
-  | "SHUTDOWN";
+  | "SHUTDOWN"
+  | "RATE_LIMITED";
 
 /** Base class of every error Errand throws. `code` is stable across releases. */
 export class ErrandError extends Error {
@@ -127,5 +128,28 @@ export class ShutdownError extends ErrandError {
   constructor(message: string) {
     super("SHUTDOWN", message);
     this.name = "ShutdownError";
+  }
+}
+
+/**
+ * Thrown by `ctx.rateLimited()`: an upstream service limited this task. The worker blocks
+ * the task (or the job's group) for `delayMs` in every process and puts the job back to
+ * run after it, spending no attempt. Let it propagate out of the handler.
+ */
+export class RateLimitedError extends ErrandError {
+  /** How long the task (or group) stays blocked, in milliseconds. */
+  readonly delayMs: number;
+  /** True when only this job's group is blocked, not the whole task. */
+  readonly group: boolean;
+
+  constructor(delayMs: number, options: { group?: boolean } = {}) {
+    const scope = options.group === true ? "its group" : "the task";
+    super(
+      "RATE_LIMITED",
+      `Rate limited upstream: ${scope} waits ${delayMs} ms before starting again.`,
+    );
+    this.name = "RateLimitedError";
+    this.delayMs = delayMs;
+    this.group = options.group === true;
   }
 }

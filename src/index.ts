@@ -21,6 +21,14 @@ export {
   type QueueCounts,
 } from "./job.ts";
 export type { ListJobsOptions, JobsAdmin, QueuesAdmin } from "./admin.ts";
+export type { TasksAdmin } from "./tasks-admin.ts";
+export type {
+  ScheduleInfo,
+  ScheduleJobOptions,
+  ScheduleOptions,
+} from "./schedule/schedule-options.ts";
+export type { SchedulesAdmin } from "./schedule/schedules-admin.ts";
+export type { RateLimitOptions } from "./policy/limits.ts";
 export type { Duration } from "./policy/durations.ts";
 export type { BackoffFn, BackoffOptions } from "./policy/backoff.ts";
 export type { RetentionOptions } from "./policy/retention.ts";
@@ -32,6 +40,7 @@ export {
   ErrandError,
   type ErrorCode,
   JobFailedError,
+  RateLimitedError,
   RetryAfterError,
   ShutdownError,
   StoreUnavailableError,

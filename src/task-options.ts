@@ -3,7 +3,9 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { ConfigError } from "./errors.ts";
 import { type BackoffOptions, resolveBackoff, type ResolvedBackoff } from "./policy/backoff.ts";
 import { type Duration, toMs } from "./policy/durations.ts";
+import { resolveTaskLimits } from "./policy/limits.ts";
 import { type AnySchema, isStandardSchema } from "./schema.ts";
+import type { TaskLimits } from "./stores/contract.ts";
 
 /** What a handler gets besides its payload. */
 export interface JobContext {
@@ -24,6 +26,12 @@ export interface JobContext {
   progress(value: unknown): Promise<void>;
   /** Stores a line with the job, visible in `jobs.get(id).logs`. */
   log(message: string): void;
+  /**
+   * Reports an upstream rate limit: no job of this task (or, with `{ group: true }`, of
+   * this job's group) starts anywhere for `delay`, and this job is put back to run after
+   * it without spending an attempt. Throws a RateLimitedError: let it propagate.
+   */
+  rateLimited(delay: Duration, options?: { group?: boolean }): never;
 }
 
 /** A task's handler: resolves with the job's result (stored as JSON) or throws to fail. */
@@ -48,6 +56,16 @@ export interface TaskOptionsBase {
   priority?: number;
   /** Worker losses (lease expiries) after which the job is dead. Default 3. */
   maxStalls?: number;
+  /** Running jobs of this task across every process. Default no limit. */
+  concurrency?: number;
+  /** At most `max` starts in any window of `per`, across every process. Default no limit. */
+  rateLimit?: { max: number; per: Duration };
+  /** Running jobs per group key (jobs enqueued with `group`). Default no limit. */
+  groupConcurrency?: number;
+  /** At most `max` starts per group key in any window of `per`. Default no limit. */
+  groupRateLimit?: { max: number; per: Duration };
+  /** Jobs a group gets per turn of the fair rotation (whole numbers of 1 or more). Default 1 each. */
+  groupWeights?: Record<string, number>;
 }
 
 /** A task declared with a Standard Schema: payload types come from the schema. */
@@ -75,6 +93,8 @@ export interface TaskDefinition {
   timeoutMs: number | null;
   priority: number;
   maxStalls: number;
+  /** Flow-control limits enforced by claims, or null when the task has none. */
+  limits: TaskLimits | null;
   handler: HandlerFn<unknown, unknown> | null;
 }
 
@@ -88,6 +108,11 @@ const TASK_KEYS = new Set([
   "priority",
   "maxStalls",
   "handler",
+  "concurrency",
+  "rateLimit",
+  "groupConcurrency",
+  "groupRateLimit",
+  "groupWeights",
 ]);
 
 /** True for a string Errand accepts as a task or queue name. */
@@ -149,6 +174,7 @@ export function resolveTaskOptions(
     timeoutMs,
     priority,
     maxStalls: positiveInt(options.maxStalls, 3, `${where}: maxStalls`),
+    limits: resolveTaskLimits(options, where),
     handler: (options.handler as HandlerFn<unknown, unknown> | undefined) ?? null,
   };
 }

@@ -33,6 +33,10 @@ export interface NewJob {
   /** Deduplication key, unique per queue among live jobs. */
   key: string | null;
   group: string | null;
+  /** With `key`: a live, not yet active holder takes this job's data and is due this long after now. */
+  debounceMs: number | null;
+  /** With `key`: a holder that is live or was created less than this long ago is returned instead. */
+  throttleMs: number | null;
 }
 
 /** Params of {@link Store.enqueue}. */
@@ -63,7 +67,27 @@ export interface ClaimParams {
   leaseMs: number;
   /** Recorded on the job for operators; not used for fencing. */
   workerId: string;
+  /** Flow-control limits by task name, enforced across every process (see docs/flow-control.md). */
+  limits?: Record<string, TaskLimits>;
   now?: number;
+}
+
+/** At most `max` starts in any window of `perMs`. */
+export interface RateLimit {
+  max: number;
+  perMs: number;
+}
+
+/** The limits of one task, as the claiming worker declares them. */
+export interface TaskLimits {
+  /** Active jobs of the task, across every process. */
+  concurrency?: number;
+  rate?: RateLimit;
+  /** Active jobs of the task per group key (jobs without a group are exempt). */
+  groupConcurrency?: number;
+  groupRate?: RateLimit;
+  /** Jobs a group gets per turn of the fair rotation; absent groups weigh 1. */
+  groupWeights?: Record<string, number>;
 }
 
 /** A job leased to a worker. */
@@ -117,7 +141,9 @@ export type Outcome =
   | { kind: "retry"; id: string; token: string; error: string; delayMs: number }
   | { kind: "dead"; id: string; token: string; error: string }
   /** Handed back unfinished (shutdown): waiting again at once, the start undone. */
-  | { kind: "release"; id: string; token: string };
+  | { kind: "release"; id: string; token: string }
+  /** Put back by an upstream rate limit: due `delayMs` after now, the start undone. */
+  | { kind: "postpone"; id: string; token: string; delayMs: number };
 
 /** Params of {@link Store.settle}. */
 export interface SettleParams {
@@ -251,9 +277,66 @@ export interface PruneParams {
   limit: number;
 }
 
-/** Params of {@link Store.pause} and {@link Store.resume}. */
-export interface QueueParams {
+/** Params of {@link Store.pause} and {@link Store.resume}: a whole queue, or one task. */
+export type QueueParams = { queue: string } | { task: string };
+
+/** Params of {@link Store.block}. */
+export interface BlockParams {
   queue: string;
+  /** The task's name. */
+  name: string;
+  /** Block only this group of the task; null blocks the whole task. */
+  group: string | null;
+  delayMs: number;
+  now?: number;
+}
+
+/** A cron schedule as stored. `data` and `options` are JSON text. */
+export interface ScheduleRecord {
+  name: string;
+  cron: string;
+  tz: string;
+  /** The task it enqueues, and that task's queue. */
+  task: string;
+  queue: string;
+  data: string;
+  options: string;
+  misfire: "runOnce" | "skip";
+  /** The next occurrence to enqueue. */
+  nextRunAt: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Params of {@link Store.upsertSchedule}. */
+export interface UpsertScheduleParams {
+  schedule: Omit<ScheduleRecord, "createdAt" | "updatedAt">;
+  now?: number;
+}
+
+/** Params of {@link Store.dueSchedules}. */
+export interface DueSchedulesParams {
+  limit: number;
+  now?: number;
+}
+
+/** Params of {@link Store.fireSchedule}. */
+export interface FireScheduleParams {
+  name: string;
+  /** The occurrence being fired: the schedule's stored next run, as read by dueSchedules. */
+  expectedRunAt: number;
+  /** The occurrence after it. */
+  nextRunAt: number;
+  /** The job to enqueue, or null to skip this occurrence (misfire "skip"). */
+  job: NewJob | null;
+  now?: number;
+}
+
+/** Result of {@link Store.fireSchedule}. */
+export interface FireScheduleResult {
+  /** False when another process fired this occurrence first (nothing was written). */
+  fired: boolean;
+  job: EnqueueResult | null;
 }
 
 /** What happened to a job; delivered to every process subscribed to the store. */
@@ -332,7 +415,9 @@ export interface Store {
   /**
    * Leases up to `limit` due jobs of unpaused `queues` in one atomic step, each with a
    * fresh token, its attempt counted and its lease expiring at now + `leaseMs`. A job is
-   * never leased to two claims at once. Uses `now`.
+   * never leased to two claims at once. Skips paused and blocked tasks, keeps `limits`
+   * (concurrency and rate, per task and per group, counted across every process) and
+   * rotates fairly between groups (docs/flow-control.md). Uses `now`.
    */
   claim(params: ClaimParams): Promise<ClaimResult>;
 
@@ -391,14 +476,45 @@ export interface Store {
   /** Deletes finished jobs past retention. Returns how many it deleted. */
   prune(params: PruneParams): Promise<number>;
 
-  /** Stops claims from a queue until `resume`. Idempotent. */
+  /** Stops claims from a queue, or of one task, until `resume`. Idempotent. */
   pause(params: QueueParams): Promise<void>;
 
-  /** Lets claims take from a queue again. Idempotent. */
+  /** Lets claims take from a queue, or of a task, again. Idempotent. */
   resume(params: QueueParams): Promise<void>;
 
   /** Names of the paused queues. */
   pausedQueues(): Promise<string[]>;
+
+  /** Names of the paused tasks. */
+  pausedTasks(): Promise<string[]>;
+
+  /**
+   * Keeps claims from starting jobs of a task (or of one of its groups) until `delayMs`
+   * after now; an existing later block stays. Uses `now`.
+   */
+  block(params: BlockParams): Promise<void>;
+
+  /**
+   * Inserts or updates a schedule by name. An existing schedule with the same cron and
+   * tz keeps its stored next run, so a redeploy neither skips nor repeats an occurrence.
+   */
+  upsertSchedule(params: UpsertScheduleParams): Promise<void>;
+
+  /** Deletes a schedule; jobs it enqueued stay. Returns whether it existed. */
+  removeSchedule(params: { name: string }): Promise<boolean>;
+
+  /** Every schedule, by name. */
+  listSchedules(): Promise<ScheduleRecord[]>;
+
+  /** Schedules whose next run is due. Uses `now`. */
+  dueSchedules(params: DueSchedulesParams): Promise<ScheduleRecord[]>;
+
+  /**
+   * Fires one occurrence exactly once: atomically, and only while the schedule's next run
+   * still equals `expectedRunAt`, moves it to `nextRunAt` and enqueues `job` (as `enqueue`
+   * would, dedupe included). Otherwise changes nothing and reports `fired: false`. Uses `now`.
+   */
+  fireSchedule(params: FireScheduleParams): Promise<FireScheduleResult>;
 
   /** Sends events to every subscriber of this store, in this and other processes. */
   publish(params: PublishParams): Promise<void>;

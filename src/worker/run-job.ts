@@ -1,5 +1,6 @@
-import { ShutdownError, TimeoutError, UnknownTaskError } from "../errors.ts";
+import { RateLimitedError, ShutdownError, TimeoutError, UnknownTaskError } from "../errors.ts";
 import { DEFAULT_BACKOFF } from "../policy/backoff.ts";
+import { toMs } from "../policy/durations.ts";
 import { decideFailure, serializeError } from "../policy/failure.ts";
 import { decodeJson, encodePayload, encodeResult } from "../policy/payload.ts";
 import { validateWithSchema } from "../schema.ts";
@@ -13,6 +14,8 @@ export interface RunJobDeps {
   removeOnComplete: boolean;
   progress(job: ClaimedJob, encoded: string): Promise<void>;
   log(job: ClaimedJob, message: string): void;
+  /** Blocks the job's task (or only its group) from starting for `delayMs`, in every process. */
+  block(job: ClaimedJob, delayMs: number, group: boolean): Promise<void>;
 }
 
 function abortPromise(signal: AbortSignal): Promise<never> {
@@ -54,6 +57,9 @@ function context(job: ClaimedJob, signal: AbortSignal, deps: RunJobDeps): JobCon
       await deps.progress(job, encodePayload(value, deps.maxPayloadBytes));
     },
     log: (message) => deps.log(job, String(message)),
+    rateLimited: (delay, options) => {
+      throw new RateLimitedError(toMs(delay, "ctx.rateLimited(): delay"), options);
+    },
   };
 }
 
@@ -95,6 +101,10 @@ export async function runJob(
     const result = await execute(job, controller, deps);
     return { kind: "complete", ...lease, result, remove: deps.removeOnComplete };
   } catch (error) {
+    if (error instanceof RateLimitedError) {
+      await deps.block(job, error.delayMs, error.group);
+      return { kind: "postpone", ...lease, delayMs: error.delayMs };
+    }
     const decision = decideFailure(error, {
       attempt: job.attempt,
       stalls: job.stalls,

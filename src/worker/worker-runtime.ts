@@ -6,10 +6,13 @@ import { CancelledError, ShutdownError } from "../errors.ts";
 import type { EventBus } from "../events.ts";
 import { errorMessage, type Logger } from "../logger.ts";
 import { type Duration, toMs } from "../policy/durations.ts";
+import { claimLimits } from "../policy/limits.ts";
 import { removeOnFinish, type ResolvedRetention } from "../policy/retention.ts";
 import { retryDelay } from "../policy/retry-delay.ts";
-import type { ClaimedJob, Outcome, Store, StoreEvent } from "../stores/contract.ts";
+import { Scheduler } from "../schedule/scheduler.ts";
+import type { ClaimedJob, ClaimResult, Store, StoreEvent } from "../stores/contract.ts";
 import type { TaskDefinition } from "../task-options.ts";
+import { jobEvent, outcomeEvent } from "./job-events.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import { Maintenance } from "./maintenance.ts";
 import { runJob, shutdownReason } from "./run-job.ts";
@@ -46,6 +49,7 @@ export class WorkerRuntime {
   private readonly leases: LeaseKeeper;
   private readonly settler: Settler;
   private readonly maintenance: Maintenance;
+  private readonly scheduler: Scheduler;
   private readonly unlisten: () => void;
   private readonly loopDone: Promise<void>;
   private stopping = false;
@@ -70,14 +74,19 @@ export class WorkerRuntime {
       keepCompleted: deps.keepCompleted,
       keepDead: deps.keepDead,
     });
+    this.scheduler = new Scheduler(deps);
     const unlistenEvents = deps.events.listen((event) => this.onEvent(event));
-    const unlistenClock = deps.clock.onMove?.(() => this.lookAgain());
+    const unlistenClock = deps.clock.onMove?.(() => {
+      this.lookAgain();
+      void this.scheduler.step();
+    });
     this.unlisten = () => {
       unlistenEvents();
       unlistenClock?.();
     };
     this.leases.start();
     this.maintenance.start();
+    this.scheduler.start();
     this.loopDone = this.loop();
   }
 
@@ -86,10 +95,11 @@ export class WorkerRuntime {
     return this.running.size;
   }
 
-  /** Runs the chores now (rescue expired leases, prune), for tests and tools. */
+  /** Runs the chores now (rescue expired leases, prune, fire due schedules), for tests and tools. */
   async runMaintenance(): Promise<void> {
     await this.maintenance.rescue();
     await this.maintenance.prune();
+    await this.scheduler.step();
   }
 
   /**
@@ -119,7 +129,7 @@ export class WorkerRuntime {
     );
     const handedBack = runs
       .filter((_, i) => applied[i])
-      .map((run) => this.event(run.job, "enqueued", {}));
+      .map((run) => jobEvent(run.job, "enqueued", this.deps.clock.now()));
     if (handedBack.length > 0) {
       this.deps.logger.info("handed unfinished jobs back", { count: handedBack.length });
       this.deps.events.emit(handedBack);
@@ -128,6 +138,7 @@ export class WorkerRuntime {
     await this.settler.drain();
     this.leases.stop();
     await this.maintenance.stop();
+    await this.scheduler.stop();
     this.unlisten();
   }
 
@@ -153,16 +164,9 @@ export class WorkerRuntime {
         continue;
       }
       this.woken = false;
-      let claimed: Awaited<ReturnType<Store["claim"]>>;
+      let claimed: ClaimResult;
       try {
-        const now = this.deps.clock.storeNow();
-        claimed = await this.deps.store.claim({
-          queues: this.options.queues,
-          limit: free,
-          leaseMs: this.options.leaseMs,
-          workerId: this.id,
-          ...(now === undefined ? {} : { now }),
-        });
+        claimed = await this.claim(free);
         failures = 0;
       } catch (error) {
         this.deps.logger.warn("claiming jobs failed; backing off", { error: errorMessage(error) });
@@ -175,6 +179,19 @@ export class WorkerRuntime {
         await this.sleep(Math.min(this.options.pollMs, due + 1));
       }
     }
+  }
+
+  private claim(limit: number): Promise<ClaimResult> {
+    const now = this.deps.clock.storeNow();
+    const limits = claimLimits(this.deps.tasks.values());
+    return this.deps.store.claim({
+      queues: this.options.queues,
+      limit,
+      leaseMs: this.options.leaseMs,
+      workerId: this.id,
+      ...(limits === null ? {} : { limits }),
+      ...(now === undefined ? {} : { now }),
+    });
   }
 
   private sleep(ms: number): Promise<void> {
@@ -226,7 +243,9 @@ export class WorkerRuntime {
     };
     this.running.set(job.id, run);
     this.leases.track(job.id, job.token);
-    this.deps.events.emit([this.event(job, "started", { attempt: job.attempt })]);
+    this.deps.events.emit([
+      jobEvent(job, "started", this.deps.clock.now(), { attempt: job.attempt }),
+    ]);
     void this.execute(run);
   }
 
@@ -242,12 +261,13 @@ export class WorkerRuntime {
         const previous = run.logWrites[run.logWrites.length - 1] ?? Promise.resolve();
         run.logWrites.push(previous.then(() => this.log(j, message)));
       },
+      block: (j, delayMs, group) => this.block(j, delayMs, group),
     });
     if (run.handedBack) return;
     await Promise.allSettled(run.logWrites);
     this.leases.untrack(job.id);
     const applied = await this.settler.settle(outcome);
-    if (applied) this.deps.events.emit([this.outcomeEvent(job, outcome)]);
+    if (applied) this.deps.events.emit([outcomeEvent(job, outcome, this.deps.clock.now())]);
     else
       this.deps.logger.debug(
         "a finished job's lease was no longer held; its outcome was discarded",
@@ -257,13 +277,18 @@ export class WorkerRuntime {
     const freed = this.slotFreed;
     this.slotFreed = null;
     freed?.();
+    // A settled job frees a concurrency-limit slot: an idle worker may take the next one now.
+    if (job.name in (claimLimits(this.deps.tasks.values()) ?? {})) this.lookAgain();
   }
 
   private async progress(job: ClaimedJob, encoded: string): Promise<void> {
     const [applied] = await this.deps.store.progress({
       updates: [{ id: job.id, token: job.token, progress: encoded }],
     });
-    if (applied) this.deps.events.emit([this.event(job, "progress", { progress: encoded })]);
+    if (applied)
+      this.deps.events.emit([
+        jobEvent(job, "progress", this.deps.clock.now(), { progress: encoded }),
+      ]);
   }
 
   private async log(job: ClaimedJob, message: string): Promise<void> {
@@ -281,27 +306,22 @@ export class WorkerRuntime {
     }
   }
 
-  private outcomeEvent(job: ClaimedJob, outcome: Outcome): StoreEvent {
-    switch (outcome.kind) {
-      case "complete":
-        return this.event(job, "completed", { result: outcome.result, attempt: job.attempt });
-      case "retry":
-        return this.event(job, "retrying", { error: outcome.error, attempt: job.attempt });
-      case "dead":
-        return this.event(job, "dead", { error: outcome.error, attempt: job.attempt });
-      case "release":
-        return this.event(job, "enqueued", {});
+  private async block(job: ClaimedJob, delayMs: number, group: boolean): Promise<void> {
+    try {
+      const now = this.deps.clock.storeNow();
+      await this.deps.store.block({
+        queue: job.queue,
+        name: job.name,
+        group: group ? job.group : null,
+        delayMs,
+        ...(now === undefined ? {} : { now }),
+      });
+    } catch (error) {
+      // The job is still postponed; only other jobs of the task may start before the delay.
+      this.deps.logger.warn("could not block a rate-limited task", {
+        jobId: job.id,
+        error: errorMessage(error),
+      });
     }
-  }
-
-  private event(job: ClaimedJob, type: StoreEvent["type"], extra: Partial<StoreEvent>): StoreEvent {
-    return {
-      type,
-      jobId: job.id,
-      name: job.name,
-      queue: job.queue,
-      at: this.deps.clock.now(),
-      ...extra,
-    };
   }
 }

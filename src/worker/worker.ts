@@ -58,7 +58,10 @@ export class Worker {
     await this.ready;
   }
 
-  /** Runs rescue and pruning now instead of waiting for their timers. */
+  /**
+   * Runs the chores now instead of waiting for their timers: rescue, pruning, and firing
+   * due schedules (resolves once a scheduling pass that began after the call has ended).
+   */
   async runMaintenance(): Promise<void> {
     await (await this.ready)?.runMaintenance();
   }

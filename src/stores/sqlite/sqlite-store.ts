@@ -7,21 +7,24 @@ import { StoreUnavailableError } from "../../errors.ts";
 import { FINISHED_STATES, JOB_STATES, type JobState, type QueueCounts } from "../../job.ts";
 import type { StoreCapabilities } from "../capabilities.ts";
 import type {
+  BlockParams,
   CancelParams,
   CancelResult,
   ClaimParams,
   ClaimResult,
   CountsParams,
+  DueSchedulesParams,
   EnqueueParams,
   EnqueueResult,
   EventHandlerFn,
   ExtendParams,
+  FireScheduleParams,
+  FireScheduleResult,
   GetParams,
   JobRecord,
   ListParams,
   ListResult,
   LogParams,
-  Outcome,
   ProgressParams,
   PruneParams,
   PruneRule,
@@ -32,18 +35,18 @@ import type {
   RescuedJob,
   RescueParams,
   RetryParams,
+  ScheduleRecord,
   SettleParams,
   Store,
+  UpsertScheduleParams,
 } from "../contract.ts";
+import { claimJobs } from "./claim.ts";
+import { enqueueJob } from "./enqueue.ts";
+import { insertRawJob } from "./insert-raw.ts";
 import { migrateSqlite } from "./migrate.ts";
-import {
-  type ClaimRow,
-  compareClaimOrder,
-  type JobRow,
-  rowId,
-  toClaimedJob,
-  toJobRecord,
-} from "./rows.ts";
+import { type JobRow, rowId, toJobRecord } from "./rows.ts";
+import * as schedules from "./schedules.ts";
+import { settleOne } from "./settle.ts";
 import { SqliteEventLog } from "./sqlite-events.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
 
@@ -142,49 +145,13 @@ export class SqliteStore implements Store {
 
   async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
     const now = params.now ?? Date.now();
-    return this.write(() =>
-      params.jobs.map((job) => {
-        if (job.key !== null) {
-          const held = this.sql["find-live-key"].get({ queue: job.queue, key: job.key }) as
-            { id: number; state: JobState } | undefined;
-          if (held) return { id: String(held.id), created: false, state: held.state };
-        }
-        const row = this.sql.enqueue.get({
-          name: job.name,
-          queue: job.queue,
-          data: job.data,
-          priority: job.priority,
-          attempts: job.attempts,
-          maxStalls: job.maxStalls,
-          key: job.key,
-          grp: job.group,
-          now,
-          runAt: job.runAt ?? now + job.delayMs,
-        }) as { id: number; state: JobState };
-        return { id: String(row.id), created: true, state: row.state };
-      }),
-    );
+    return this.write(() => params.jobs.map((job) => enqueueJob(this.sql, job, now)));
   }
 
   async claim(params: ClaimParams): Promise<ClaimResult> {
-    const now = params.now ?? Date.now();
-    const queues = JSON.stringify(params.queues);
-    return this.write(() => {
-      const rows = this.sql.claim.all({
-        queues,
-        limit: params.limit,
-        now,
-        leaseMs: params.leaseMs,
-        worker: params.workerId,
-      }) as ClaimRow[];
-      const jobs = rows.map(toClaimedJob).sort(compareClaimOrder);
-      let nextDueInMs: number | null = null;
-      if (jobs.length < params.limit) {
-        const at = (this.sql["next-due"].get({ queues }) as { at: number | null }).at;
-        nextDueInMs = at === null ? null : Math.max(0, at - now);
-      }
-      return { jobs, nextDueInMs };
-    });
+    // The clock is read once the write lock is held, so claims from several processes see
+    // time move forward in the order they run: a rate window never misses a start.
+    return this.write(() => claimJobs(this.sql, params, params.now ?? Date.now()));
   }
 
   async extend(params: ExtendParams): Promise<boolean[]> {
@@ -204,33 +171,7 @@ export class SqliteStore implements Store {
 
   async settle(params: SettleParams): Promise<boolean[]> {
     const now = params.now ?? Date.now();
-    return this.write(() => params.outcomes.map((outcome) => this.settleOne(outcome, now)));
-  }
-
-  private settleOne(outcome: Outcome, now: number): boolean {
-    const id = rowId(outcome.id);
-    const token = outcome.token;
-    switch (outcome.kind) {
-      case "complete":
-        return outcome.remove
-          ? this.sql["settle-remove"].run({ id, token }).changes === 1
-          : this.sql["settle-complete"].run({ id, token, result: outcome.result, now }).changes ===
-              1;
-      case "retry":
-        return (
-          this.sql["settle-retry"].run({
-            id,
-            token,
-            error: outcome.error,
-            runAt: now + outcome.delayMs,
-            now,
-          }).changes === 1
-        );
-      case "dead":
-        return this.sql["settle-dead"].run({ id, token, error: outcome.error, now }).changes === 1;
-      case "release":
-        return this.sql["settle-release"].run({ id, token }).changes === 1;
-    }
+    return this.write(() => params.outcomes.map((outcome) => settleOne(this.sql, outcome, now)));
   }
 
   async rescue(params: RescueParams): Promise<RescuedJob[]> {
@@ -374,11 +315,61 @@ export class SqliteStore implements Store {
   }
 
   async pause(params: QueueParams): Promise<void> {
-    this.write(() => this.sql.pause.run({ queue: params.queue, paused: 1 }));
+    this.write(() =>
+      "task" in params
+        ? this.sql["pause-task"].run({ name: params.task })
+        : this.sql.pause.run({ queue: params.queue, paused: 1 }),
+    );
   }
 
   async resume(params: QueueParams): Promise<void> {
-    this.write(() => this.sql.pause.run({ queue: params.queue, paused: 0 }));
+    this.write(() =>
+      "task" in params
+        ? this.sql["resume-task"].run({ name: params.task })
+        : this.sql.pause.run({ queue: params.queue, paused: 0 }),
+    );
+  }
+
+  async pausedTasks(): Promise<string[]> {
+    return this.read(() =>
+      (this.sql["paused-tasks"].all() as { name: string }[]).map((r) => r.name),
+    );
+  }
+
+  async block(params: BlockParams): Promise<void> {
+    const now = params.now ?? Date.now();
+    this.write(() => {
+      this.sql["prune-blocks"].run({ now });
+      this.sql.block.run({
+        queue: params.queue,
+        name: params.name,
+        grp: params.group ?? "",
+        until: now + params.delayMs,
+      });
+    });
+  }
+
+  async upsertSchedule(params: UpsertScheduleParams): Promise<void> {
+    const now = params.now ?? Date.now();
+    this.write(() => schedules.upsertSchedule(this.sql, params, now));
+  }
+
+  async removeSchedule(params: { name: string }): Promise<boolean> {
+    return this.write(() => this.sql["remove-schedule"].run({ name: params.name }).changes === 1);
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return this.read(() => schedules.listSchedules(this.sql));
+  }
+
+  async dueSchedules(params: DueSchedulesParams): Promise<ScheduleRecord[]> {
+    const now = params.now ?? Date.now();
+    return this.read(() => schedules.dueSchedules(this.sql, params, now));
+  }
+
+  async fireSchedule(params: FireScheduleParams): Promise<FireScheduleResult> {
+    const now = params.now ?? Date.now();
+    return this.write(() => schedules.fireSchedule(this.sql, params, now));
   }
 
   async pausedQueues(): Promise<string[]> {
@@ -399,34 +390,7 @@ export class SqliteStore implements Store {
 
   async insertRaw(jobs: RawJob[]): Promise<string[]> {
     const now = Date.now();
-    return this.write(() =>
-      jobs.map((job) => {
-        const row = this.sql["insert-raw"].get({
-          name: job.name,
-          queue: job.queue ?? "default",
-          state: job.state,
-          data: job.data ?? "{}",
-          result: job.result ?? null,
-          error: job.error ?? null,
-          priority: job.priority ?? 0,
-          attempt: job.attempt ?? 0,
-          attempts: job.attempts ?? 3,
-          stalls: job.stalls ?? 0,
-          maxStalls: job.maxStalls ?? 3,
-          key: job.key ?? null,
-          grp: job.group ?? null,
-          token:
-            job.token ??
-            (job.state === "active" ? `raw-${Math.random().toString(36).slice(2)}` : null),
-          leaseExpiresAt: job.leaseExpiresAt ?? (job.state === "active" ? now + 30_000 : null),
-          createdAt: job.createdAt ?? now,
-          runAt: job.runAt ?? now,
-          startedAt: job.startedAt ?? null,
-          finishedAt: job.finishedAt ?? (FINISHED_STATES.includes(job.state as never) ? now : null),
-        }) as { id: number };
-        return String(row.id);
-      }),
-    );
+    return this.write(() => jobs.map((job) => insertRawJob(this.sql, job, now)));
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,16 @@
 import type { ConformanceCases } from "../context.ts";
 import { adminCases } from "./admin.ts";
 import { claimCases } from "./claim.ts";
+import { debounceCases } from "./debounce.ts";
 import { enqueueCases } from "./enqueue.ts";
 import { eventsCases } from "./events.ts";
+import { fairnessCases } from "./fairness.ts";
+import { flowLimitsCases } from "./flow-limits.ts";
 import { leasesCases } from "./leases.ts";
+import { pauseTaskCases } from "./pause-task.ts";
+import { rateLimitedCases } from "./rate-limited.ts";
 import { retentionCases } from "./retention.ts";
+import { schedulesCases } from "./schedules.ts";
 import { settleCases } from "./settle.ts";
 import { workerCases } from "./worker.ts";
 
@@ -18,4 +24,10 @@ export const ALL_CASES: ConformanceCases[] = [
   adminCases,
   retentionCases,
   eventsCases,
+  flowLimitsCases,
+  fairnessCases,
+  debounceCases,
+  pauseTaskCases,
+  rateLimitedCases,
+  schedulesCases,
 ];

@@ -1,8 +1,7 @@
--- claim: leases up to @limit due jobs of the given queues to one worker.
--- @queues (JSON array of queue names) @limit @now @leaseMs @worker.
--- Returns the claimed rows in no particular order (the store sorts them).
--- Atomic: one UPDATE inside an IMMEDIATE transaction, so no other process can lease
--- the same rows; each row gets its own random token for fencing.
+-- claim: leases the jobs a claim chose to one worker, each with a fresh random token.
+-- @ids (JSON array of job ids) @now @leaseMs @worker. Returns the claimed rows, in no
+-- particular order. The surrounding IMMEDIATE transaction chose them as due a moment ago,
+-- so no other claim can lease them in between; the state check is a guard all the same.
 UPDATE errand_jobs
 SET state = 'active',
     attempt = attempt + 1,
@@ -10,14 +9,6 @@ SET state = 'active',
     worker = @worker,
     lease_expires_at = @now + @leaseMs,
     started_at = @now
-WHERE id IN (
-  SELECT id FROM errand_jobs
-  WHERE state IN ('waiting', 'scheduled')
-    AND run_at <= @now
-    AND queue IN (SELECT value FROM json_each(@queues))
-    AND queue NOT IN (SELECT queue FROM errand_queues WHERE paused = 1)
-  ORDER BY priority DESC, run_at, id
-  LIMIT @limit
-)
+WHERE id IN (SELECT value FROM json_each(@ids)) AND state IN ('waiting', 'scheduled')
 RETURNING id, name, queue, data, priority, attempt, attempts, stalls, max_stalls, key, grp,
           token, created_at, run_at, lease_expires_at;

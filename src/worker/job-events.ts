@@ -1,0 +1,27 @@
+import type { ClaimedJob, Outcome, StoreEvent } from "../stores/contract.ts";
+
+/** An event about a claimed job, at `at`. */
+export function jobEvent(
+  job: ClaimedJob,
+  type: StoreEvent["type"],
+  at: number,
+  extra: Partial<StoreEvent> = {},
+): StoreEvent {
+  return { type, jobId: job.id, name: job.name, queue: job.queue, at, ...extra };
+}
+
+/** The event that reports a settled outcome. */
+export function outcomeEvent(job: ClaimedJob, outcome: Outcome, at: number): StoreEvent {
+  switch (outcome.kind) {
+    case "complete":
+      return jobEvent(job, "completed", at, { result: outcome.result, attempt: job.attempt });
+    case "retry":
+      return jobEvent(job, "retrying", at, { error: outcome.error, attempt: job.attempt });
+    case "dead":
+      return jobEvent(job, "dead", at, { error: outcome.error, attempt: job.attempt });
+    case "release":
+    case "postpone":
+      // Back in the queue, its start undone: to listeners it is enqueued again.
+      return jobEvent(job, "enqueued", at);
+  }
+}
