@@ -5,15 +5,19 @@ import { JOB_STATES, type JobState, type QueueCounts } from "../../job.ts";
 import { consoleLogger, type Logger } from "../../logger.ts";
 import type { StoreCapabilities } from "../capabilities.ts";
 import type {
+  BlockParams,
   CancelParams,
   CancelResult,
   ClaimParams,
   ClaimResult,
   CountsParams,
+  DueSchedulesParams,
   EnqueueParams,
   EnqueueResult,
   EventHandlerFn,
   ExtendParams,
+  FireScheduleParams,
+  FireScheduleResult,
   GetParams,
   JobRecord,
   Lease,
@@ -31,8 +35,10 @@ import type {
   RescuedJob,
   RescueParams,
   RetryParams,
+  ScheduleRecord,
   SettleParams,
   Store,
+  UpsertScheduleParams,
 } from "../contract.ts";
 import { claimJobs } from "./claim-jobs.ts";
 import {
@@ -55,8 +61,10 @@ import {
 import { listJobs } from "./list-jobs.ts";
 import { toJobRecord } from "./records.ts";
 import { RedisEventStream } from "./redis-events.ts";
+import { RedisSchedules } from "./redis-schedules.ts";
 import { enqueueArgs, rawJobArgs, settleArgs } from "./script-args.ts";
 import { runScript, runScriptsTogether, type ScriptName } from "./script-loader.ts";
+import { TaskPauses } from "./task-pauses.ts";
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -73,8 +81,12 @@ export interface RedisStoreOptions {
   logger?: Logger;
 }
 
-/** The data layout this release writes; `migrate` refuses data from a newer one. */
-const LAYOUT_VERSION = 1;
+/**
+ * The data layout this release writes; `migrate` refuses data from another one. Layout 2
+ * (flow control) splits the waiting jobs into lanes by group and task; layout 1 was never
+ * released.
+ */
+const LAYOUT_VERSION = 2;
 /** How long a call waits for a connection that is being opened. */
 const CONNECT_WAIT_MS = 2_000;
 
@@ -101,6 +113,8 @@ export class RedisStore implements Store {
   private readonly events: RedisEventStream;
   private readonly unwatch: () => void;
   private readonly knownQueues = new Set<string>();
+  private readonly taskPauses: TaskPauses;
+  private readonly schedules: RedisSchedules;
   private policyCheck: Promise<void> | null = null;
   private closed = false;
 
@@ -118,6 +132,17 @@ export class RedisStore implements Store {
     this.events = new RedisEventStream(this.client, this.keys.events, this.logger, () =>
       this.ready(),
     );
+    const readHash = (key: string) => this.call((client) => client.hgetall(key));
+    const allQueues = () => this.allQueues();
+    this.taskPauses = new TaskPauses({ keys: this.keys, runOn: this.runOn, readHash, allQueues });
+    this.schedules = new RedisSchedules({
+      keys: this.keys,
+      runOn: this.runOn,
+      readHash,
+      setField: async (key, field, value) => void (await this.call((c) => c.hset(key, field, value))),
+      deleteField: async (key, field) => void (await this.call((c) => c.hdel(key, field))),
+      registerQueues: (queues) => this.registerQueues(queues),
+    });
   }
 
   /** Connects on first use; warns once about an eviction policy that can lose jobs. */
@@ -138,18 +163,27 @@ export class RedisStore implements Store {
     }
   }
 
+  private readonly runOn = (
+    name: ScriptName,
+    base: string,
+    args: (string | number)[],
+  ): Promise<unknown> => this.call((client) => runScript(client, name, base, args));
+
   private readonly run = (
     name: ScriptName,
     queue: string,
     args: (string | number)[],
-  ): Promise<unknown> =>
-    this.call((client) => runScript(client, name, this.keys.queue(queue), args));
+  ): Promise<unknown> => this.runOn(name, this.keys.queue(queue), args);
 
-  /** Records queue names so that listings, counts and rescues across queues find them. */
+  /**
+   * Records queue names so that listings, counts and rescues across queues find them, and
+   * gives each queue its copy of the paused tasks (see task-pauses.ts).
+   */
   private async registerQueues(queues: string[]): Promise<void> {
     const fresh = [...new Set(queues)].filter((q) => !this.knownQueues.has(q));
     if (fresh.length === 0) return;
     await this.call((client) => client.sadd(this.keys.queues, ...fresh));
+    await this.taskPauses.copyTo(fresh);
     for (const queue of fresh) this.knownQueues.add(queue);
   }
 
@@ -194,6 +228,11 @@ export class RedisStore implements Store {
     if (stored !== null && Number(stored) > LAYOUT_VERSION) {
       throw new ConfigError(
         `The Redis data under prefix "${this.keys.prefix}" was written by a newer Errand (layout ${stored}); upgrade this process.`,
+      );
+    }
+    if (stored !== null && Number(stored) < LAYOUT_VERSION) {
+      throw new ConfigError(
+        `The Redis data under prefix "${this.keys.prefix}" was written by a pre-release Errand (layout ${stored}); drain it with that build, or use another prefix.`,
       );
     }
     if (stored === null)
@@ -373,12 +412,43 @@ export class RedisStore implements Store {
   }
 
   async pause(params: QueueParams): Promise<void> {
+    if ("task" in params) return this.taskPauses.set(params.task, true);
     await this.registerQueues([params.queue]);
     await this.call((client) => client.hset(`${this.keys.queue(params.queue)}meta`, "paused", 1));
   }
 
   async resume(params: QueueParams): Promise<void> {
+    if ("task" in params) return this.taskPauses.set(params.task, false);
     await this.call((client) => client.hdel(`${this.keys.queue(params.queue)}meta`, "paused"));
+  }
+
+  pausedTasks(): Promise<string[]> {
+    return this.taskPauses.paused();
+  }
+
+  async block(params: BlockParams): Promise<void> {
+    const args = [params.now ?? "", params.name, params.group ?? "", params.delayMs];
+    await this.run("block", params.queue, args);
+  }
+
+  upsertSchedule(params: UpsertScheduleParams): Promise<void> {
+    return this.schedules.upsert(params);
+  }
+
+  removeSchedule(params: { name: string }): Promise<boolean> {
+    return this.schedules.remove(params.name);
+  }
+
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this.schedules.list();
+  }
+
+  dueSchedules(params: DueSchedulesParams): Promise<ScheduleRecord[]> {
+    return this.schedules.due(params);
+  }
+
+  fireSchedule(params: FireScheduleParams): Promise<FireScheduleResult> {
+    return this.schedules.fire(params);
   }
 
   async pausedQueues(): Promise<string[]> {
