@@ -6,6 +6,7 @@ import type {
   ScheduleRecord,
   UpsertScheduleParams,
 } from "../contract.ts";
+import type { RedisClient } from "./connection.ts";
 import { jobId, type RedisKeys } from "./keys.ts";
 import { enqueueArgs } from "./script-args.ts";
 import type { RunOnFn } from "./task-pauses.ts";
@@ -16,8 +17,8 @@ export interface RedisSchedulesDeps {
   runOn: RunOnFn;
   /** HGETALL of a hash, as field -> value. */
   readHash(key: string): Promise<Record<string, string>>;
-  setField(key: string, field: string, value: string): Promise<void>;
-  deleteField(key: string, field: string): Promise<void>;
+  /** Runs one plain command (the registry's writes). */
+  write(fn: (client: RedisClient) => Promise<unknown>): Promise<unknown>;
   registerQueues(queues: string[]): Promise<void>;
 }
 
@@ -85,14 +86,14 @@ export class RedisSchedules {
       nextRunAt,
       createdAt,
     ]);
-    await this.deps.setField(keys.schedules, schedule.name, schedule.queue);
+    await this.deps.write((client) => client.hset(keys.schedules, schedule.name, schedule.queue));
   }
 
   async remove(name: string): Promise<boolean> {
     const queue = (await this.registry())[name];
     if (queue === undefined) return false;
     const existed = await this.deps.runOn("remove-schedule", this.deps.keys.queue(queue), [name]);
-    await this.deps.deleteField(this.deps.keys.schedules, name);
+    await this.deps.write((client) => client.hdel(this.deps.keys.schedules, name));
     return existed === 1;
   }
 

@@ -40,6 +40,7 @@ import type {
   Store,
   UpsertScheduleParams,
 } from "../contract.ts";
+import { appliedById, rescueJobs, retryByFilter, retryById, runById } from "./by-id.ts";
 import { claimJobs } from "./claim-jobs.ts";
 import {
   checkEvictionPolicy,
@@ -51,7 +52,6 @@ import {
 } from "./connection.ts";
 import {
   DEFAULT_PREFIX,
-  groupByQueue,
   indexesByQueue,
   type JobAddress,
   jobId,
@@ -133,14 +133,11 @@ export class RedisStore implements Store {
       this.ready(),
     );
     const readHash = (key: string) => this.call((client) => client.hgetall(key));
-    const allQueues = () => this.allQueues();
-    this.taskPauses = new TaskPauses({ keys: this.keys, runOn: this.runOn, readHash, allQueues });
+    const deps = { keys: this.keys, runOn: this.runOn, readHash };
+    this.taskPauses = new TaskPauses({ ...deps, allQueues: () => this.allQueues() });
     this.schedules = new RedisSchedules({
-      keys: this.keys,
-      runOn: this.runOn,
-      readHash,
-      setField: async (key, field, value) => void (await this.call((c) => c.hset(key, field, value))),
-      deleteField: async (key, field) => void (await this.call((c) => c.hdel(key, field))),
+      ...deps,
+      write: (fn) => this.call(fn),
       registerQueues: (queues) => this.registerQueues(queues),
     });
   }
@@ -189,38 +186,6 @@ export class RedisStore implements Store {
 
   private allQueues(): Promise<string[]> {
     return this.call((client) => client.smembers(this.keys.queues));
-  }
-
-  /**
-   * Runs one script per queue over items that name jobs by id: `head` arguments, then
-   * `item(index, n)` for each of the queue's items. Returns the replies in the items'
-   * order; an id this store never issued gets `undefined`.
-   */
-  private async byId(
-    ids: string[],
-    name: ScriptName,
-    head: (string | number)[],
-    item: (index: number, n: string) => (string | number)[],
-  ): Promise<unknown[]> {
-    const replies: unknown[] = ids.map(() => undefined);
-    await Promise.all(
-      [...groupByQueue(ids)].map(async ([queue, items]) => {
-        const args = [...head, ...items.flatMap((it) => item(it.index, it.n))];
-        const queueReplies = (await this.run(name, queue, args)) as unknown[];
-        items.forEach((it, i) => (replies[it.index] = queueReplies[i]));
-      }),
-    );
-    return replies;
-  }
-
-  /** Like `byId`, for scripts that answer 1 (applied) or 0 per item. */
-  private async applied(
-    ids: string[],
-    name: ScriptName,
-    head: (string | number)[],
-    item: (index: number, n: string) => (string | number)[],
-  ): Promise<boolean[]> {
-    return (await this.byId(ids, name, head, item)).map((reply) => reply === 1);
   }
 
   async migrate(): Promise<void> {
@@ -273,7 +238,8 @@ export class RedisStore implements Store {
 
   extend(params: ExtendParams): Promise<boolean[]> {
     const { leases } = params;
-    return this.applied(
+    return appliedById(
+      this.run,
       leases.map((lease) => lease.id),
       "extend",
       [params.now ?? "", params.leaseMs],
@@ -283,7 +249,8 @@ export class RedisStore implements Store {
 
   settle(params: SettleParams): Promise<boolean[]> {
     const { outcomes } = params;
-    return this.applied(
+    return appliedById(
+      this.run,
       outcomes.map((outcome) => outcome.id),
       "settle",
       [params.now ?? ""],
@@ -292,31 +259,22 @@ export class RedisStore implements Store {
   }
 
   async rescue(params: RescueParams): Promise<RescuedJob[]> {
-    // Only queues holding leases are visited, one after another, so the limit holds overall.
     const queues = await this.allQueues();
     const busy = await this.call((client) =>
       Promise.all(queues.map((q) => client.zcard(`${this.keys.queue(q)}leases`))),
     );
-    const rescued: RescuedJob[] = [];
-    for (const [i, queue] of queues.entries()) {
-      const left = params.limit - rescued.length;
-      if (left <= 0) break;
-      if (busy[i] === 0) continue;
-      const replies = (await this.run("rescue", queue, [params.now ?? "", left])) as [
-        number,
-        string,
-        "waiting" | "dead",
-        number,
-      ][];
-      for (const [n, name, state, stalls] of replies)
-        rescued.push({ id: jobId(n, queue), name, queue, state, stalls });
-    }
-    return rescued;
+    // Only queues holding leases are visited.
+    return rescueJobs(
+      this.run,
+      queues.filter((_, i) => busy[i] !== 0),
+      params,
+    );
   }
 
   progress(params: ProgressParams): Promise<boolean[]> {
     const { updates } = params;
-    return this.applied(
+    return appliedById(
+      this.run,
       updates.map((u) => u.id),
       "progress",
       [],
@@ -326,7 +284,8 @@ export class RedisStore implements Store {
 
   log(params: LogParams): Promise<boolean[]> {
     const { entries } = params;
-    return this.applied(
+    return appliedById(
+      this.run,
       entries.map((e) => e.id),
       "log",
       [params.now ?? ""],
@@ -335,7 +294,7 @@ export class RedisStore implements Store {
   }
 
   async get(params: GetParams): Promise<(JobRecord | null)[]> {
-    const replies = await this.byId(params.ids, "get", [params.now ?? ""], (_, n) => [n]);
+    const replies = await runById(this.run, params.ids, "get", [params.now ?? ""], (_, n) => [n]);
     return replies.map((reply, i) =>
       reply === undefined
         ? null
@@ -357,37 +316,16 @@ export class RedisStore implements Store {
   }
 
   async retry(params: RetryParams): Promise<string[]> {
-    const now = params.now ?? "";
-    if ("ids" in params) {
-      const groups = [...groupByQueue(params.ids)];
-      const moved = await Promise.all(
-        groups.map(async ([queue, items]) => {
-          const args = [now, "ids", ...items.map((item) => item.n)];
-          const [ns] = (await this.run("retry", queue, args)) as [number[], string];
-          return ns.map((n) => jobId(n, queue));
-        }),
-      );
-      return moved.flat();
-    }
-    const { state, queue, name } = params.filter;
+    if ("ids" in params) return retryById(this.run, params.ids, params.now);
+    const { queue } = params.filter;
     const queues = queue === undefined ? await this.allQueues() : [queue];
-    const moved = await Promise.all(
-      queues.map(async (q) => {
-        const ids: string[] = [];
-        for (let bound = "-inf"; bound !== "";) {
-          const args = [now, "filter", state, name ?? "", bound, 500];
-          const [ns, next] = (await this.run("retry", q, args)) as [number[], string];
-          ids.push(...ns.map((n) => jobId(n, q)));
-          bound = next;
-        }
-        return ids;
-      }),
-    );
-    return moved.flat();
+    return retryByFilter(this.run, queues, params.filter, params.now);
   }
 
   async cancel(params: CancelParams): Promise<CancelResult[]> {
-    const replies = await this.byId(params.ids, "cancel", [params.now ?? ""], (_, n) => [n]);
+    const replies = await runById(this.run, params.ids, "cancel", [params.now ?? ""], (_, n) => [
+      n,
+    ]);
     return params.ids.map((id, i) => {
       const [previous, name] = (replies[i] ?? ["", ""]) as [JobState | "", string];
       return previous === ""
@@ -397,7 +335,7 @@ export class RedisStore implements Store {
   }
 
   remove(params: RemoveParams): Promise<boolean[]> {
-    return this.applied(params.ids, "remove", [], (_, n) => [n]);
+    return appliedById(this.run, params.ids, "remove", [], (_, n) => [n]);
   }
 
   async prune(params: PruneParams): Promise<number> {

@@ -2,7 +2,11 @@ import type { RedisKeys } from "./keys.ts";
 import type { ScriptName } from "./script-loader.ts";
 
 /** Runs one script on the keys under one key base. */
-export type RunOnFn = (name: ScriptName, base: string, args: (string | number)[]) => Promise<unknown>;
+export type RunOnFn = (
+  name: ScriptName,
+  base: string,
+  args: (string | number)[],
+) => Promise<unknown>;
 
 /** What {@link TaskPauses} needs from the store. */
 export interface TaskPausesDeps {
