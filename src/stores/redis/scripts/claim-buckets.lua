@@ -64,35 +64,45 @@ local function bucket_source()
   end
 end
 
--- The lanes of a bucket, read on its first visit: {task, key, at (picked so far), head}.
+-- Jobs read from a lane at a time; claim scripts set it to their limit.
+local lane_chunk = 1
+
+-- The lanes of a bucket, read on its first visit: {task, key, blocked, buf (jobs read:
+-- member, score, ...), pos (the next of them), at (how many were read)}.
 local function lanes_of(b)
   if not b.lanes then
     b.lanes = {}
     for _, task in ipairs(redis.call('SMEMBERS', base .. 'lanes:' .. b.group)) do
-      b.lanes[#b.lanes + 1] = { task = task, key = base .. 'lane:' .. scope(task, b.group), at = 0 }
+      b.lanes[#b.lanes + 1] = { task = task, key = base .. 'lane:' .. scope(task, b.group),
+        blocked = blocked[scope(task, '')] or blocked[scope(task, b.group)],
+        buf = {}, pos = 1, at = 0 }
     end
   end
   return b.lanes
 end
 
--- A lane's next job not picked yet, {score, member}, or false when it has none left.
+-- A lane's next job not picked yet: its score and member, or nil when it has none left.
 local function lane_head(lane)
-  if lane.head == nil then
-    local r = redis.call('ZRANGE', lane.key, lane.at, lane.at, 'WITHSCORES')
-    lane.head = r[1] and { tonumber(r[2]), r[1] } or false
+  if lane.pos > #lane.buf then
+    if lane.at < 0 then return nil end
+    lane.buf = redis.call('ZRANGE', lane.key, lane.at, lane.at + lane_chunk - 1, 'WITHSCORES')
+    lane.pos, lane.at = 1, lane.at + lane_chunk
+    if #lane.buf < 2 * lane_chunk then lane.at = -1 end
+    if #lane.buf == 0 then return nil end
   end
-  return lane.head
+  return tonumber(lane.buf[lane.pos + 1]), lane.buf[lane.pos]
 end
 
 -- The lane whose head comes first in claim order, among tasks that may start; or nil.
 local function best_lane(b)
-  local best, best_head = nil, nil
+  local best, best_score, best_member = nil, nil, nil
   for _, lane in ipairs(lanes_of(b)) do
     local t = lane.task
-    if not (held[t] or b.excluded[t] or blocked[scope(t, '')] or blocked[scope(t, b.group)]) then
-      local h = lane_head(lane)
-      if h and (not best_head or h[1] < best_head[1] or (h[1] == best_head[1] and h[2] < best_head[2])) then
-        best, best_head = lane, h
+    if not (held[t] or b.excluded[t] or lane.blocked) then
+      local score, member = lane_head(lane)
+      if score and (not best or score < best_score or (score == best_score and member < best_member))
+      then
+        best, best_score, best_member = lane, score, member
       end
     end
   end

@@ -18,9 +18,9 @@ local function next_pick(b)
       b.excluded[lane.task] = true
     else
       took(lane.task, b.group)
-      local h = lane.head
-      lane.at, lane.head = lane.at + 1, nil
-      return { score = h[1], member = h[2], task = lane.task, group = b.group }
+      local score, member = lane_head(lane)
+      lane.pos = lane.pos + 2
+      return { score = score, member = member, task = lane.task, group = b.group }
     end
   end
 end
@@ -38,6 +38,7 @@ end
 local function rotate(limit)
   local picks, served = {}, {}
   local seq = tonumber(redis.call('HGET', K.meta, 'served') or '0')
+  lane_chunk = math.min(limit, 100)
   local round = bucket_source()
   while round and #picks < limit do
     local again = {}

@@ -23,21 +23,39 @@ promote(now)
 init_limits(ARGV[6], now)
 init_rotation(now)
 local picks, served, seq = rotate(limit)
-local lease = now + tonumber(ARGV[3])
-local jobs = {}
+
+-- Leases the picks: the same changes as leave (waiting) then enter (active) per job, made
+-- with one command per set for the whole claim, since claim is the busiest script.
+local lease = num(now + tonumber(ARGV[3]))
+local jobs, ns, actives, leases, lanes, running = {}, {}, {}, {}, {}, {}
 for i, pick in ipairs(picks) do
   local n = num(string.sub(pick.member, 17))
   local token = ARGV[5] .. i
   local f = redis.call('HMGET', job_key(n), 'name', 'data', 'priority', 'attempt', 'attempts',
     'stalls', 'maxStalls', 'key', 'group', 'createdAt', 'runAt')
   local attempt = tonumber(f[4]) + 1
-  local job = { state = 'waiting', runAt = f[11], name = f[1], group = f[9] or nil, lease = lease }
-  leave(n, job)
-  enter(n, 'active', job, { 'attempt', attempt, 'token', token, 'worker', ARGV[4],
-    'lease', num(lease), 'startedAt', num(now) })
+  redis.call('HSET', job_key(n), 'state', 'active', 'attempt', attempt, 'token', token,
+    'worker', ARGV[4], 'lease', lease, 'startedAt', num(now))
+  ns[i], actives[2 * i - 1], actives[2 * i], leases[2 * i - 1], leases[2 * i] = n, n, n, lease, n
+  local lane = base .. 'lane:' .. scope(pick.task, pick.group)
+  if not lanes[lane] then lanes[lane] = { task = pick.task, group = pick.group, members = {} } end
+  table.insert(lanes[lane].members, pick.member)
+  running[lane] = running[lane] or { name = pick.task, group = f[9] or nil, by = 0 }
+  running[lane].by = running[lane].by + 1
   record_start(pick.task, pick.group, token)
-  jobs[i] = { tonumber(n), token, num(lease), f[1], f[2], f[3], attempt, f[5], f[6], f[7], f[8],
+  jobs[i] = { tonumber(n), token, lease, f[1], f[2], f[3], attempt, f[5], f[6], f[7], f[8],
     f[9], f[10], f[11] }
+end
+if #ns > 0 then
+  call_many('ZREM', K.pending, ns)
+  call_many('ZADD', K.active, actives)
+  call_many('ZADD', K.leases, leases)
+  for key, lane in pairs(lanes) do
+    call_many('ZREM', key, lane.members)
+    lane_left(key, lane.task, lane.group)
+  end
+  redis.call('HINCRBY', K.meta, 'waiting', -#ns)
+  for _, job in pairs(running) do count_running(job, job.by) end
 end
 save_rotation(served, seq)
 local next_due = -1

@@ -20,20 +20,24 @@ local function join_lane(n, job)
   end
 end
 
--- Takes a waiting job out of its lane; an emptied bucket leaves the rotation.
+-- After jobs left a lane: an emptied lane leaves its bucket, an emptied bucket the rotation.
+local function lane_left(lane, task, group)
+  if redis.call('EXISTS', lane) == 1 then return end
+  local lanes = base .. 'lanes:' .. group
+  redis.call('SREM', lanes, task)
+  if redis.call('EXISTS', lanes) == 0 then
+    redis.call('ZREM', K.groups, group)
+    redis.call('HDEL', K.turns, group)
+  end
+end
+
+-- Takes a waiting job out of its lane.
 local function quit_lane(n, job)
   local group = job.group or ''
   local lane = base .. 'lane:' .. scope(job.name, group)
   if redis.call('ZREM', lane, waiting_member(job.runAt, n)) == 0 then return end
   redis.call('HINCRBY', K.meta, 'waiting', -1)
-  if redis.call('EXISTS', lane) == 0 then
-    local lanes = base .. 'lanes:' .. group
-    redis.call('SREM', lanes, job.name)
-    if redis.call('EXISTS', lanes) == 0 then
-      redis.call('ZREM', K.groups, group)
-      redis.call('HDEL', K.turns, group)
-    end
-  end
+  lane_left(lane, job.name, group)
 end
 
 -- Counts an active job of a task (and of its group) up or down, for concurrency limits.

@@ -73,6 +73,14 @@ local function reported(state, run_at, now)
   return state
 end
 
+-- Runs `cmd key args...` with at most 1000 of the arguments at a time (Lua's unpack has a
+-- limit); ZADD's score/member pairs stay together, as 1000 is even.
+local function call_many(cmd, key, args)
+  for i = 1, #args, 1000 do
+    redis.call(cmd, key, unpack(args, i, math.min(i + 999, #args)))
+  end
+end
+
 -- A task's flow-control scope, alone (group '') or in one group: the suffix of its lane,
 -- start-record and block keys. The length prefix keeps any two (task, group) pairs apart.
 local function scope(task, group)
