@@ -100,8 +100,9 @@ local function best_lane(b)
     local t = lane.task
     if not (held[t] or b.excluded[t] or lane.blocked) then
       local score, member = lane_head(lane)
-      if score and (not best or score < best_score or (score == best_score and member < best_member))
-      then
+      local first = score and (not best or score < best_score
+        or (score == best_score and member < best_member))
+      if first then
         best, best_score, best_member = lane, score, member
       end
     end

@@ -6,17 +6,18 @@
 -- hash tag and live on one Redis Cluster slot.
 --
 -- A job is a hash at job:<n> (n: its number within the queue) and sits in the sets of
--- its state, which `enter` and `leave` keep in step with the hash's `state` field:
+-- its state, which `enter` and `leave` (job-states.lua) keep in step with its `state` field:
 --   scheduled  pending (by n), due (by run time)
 --   waiting    pending (by n), its lane (score -priority, member run time + n)
 --   active     active (by n), leases (by lease expiry); counted in `running`
 --   completed  completed (by n), done:completed (by finish time)
 --   dead       dead (by n), done:failed (by finish time)
 --   cancelled  cancelled (by n), done:failed (by finish time)
--- and, in every state, `all` (by n). Numbers that go into key names or replies are
--- formatted with `num`, because Lua's own number-to-string conversion keeps only 14 digits.
+-- and, in every state, `all` (by n); claim.lua leases many jobs at once with the same
+-- changes. Numbers that go into key names or replies are formatted with `num`, because
+-- Lua's own number-to-string conversion keeps only 14 digits.
 --
--- Waiting jobs are split by group and task, for fair rotation and limits (claim-rotation.lua):
+-- Waiting jobs are split by group and task, for fair rotation and limits (claim-buckets.lua):
 -- a lane (lane:<scope>) holds the waiting jobs of one task in one group; a bucket is one
 -- group's lanes (lanes:<group> lists their tasks; '' is the bucket of jobs without a group);
 -- `groups` holds the buckets that have waiting jobs, scored by their place in the rotation.

@@ -19,8 +19,7 @@ local function retry(n)
   redis.call('HDEL', job_key(n), 'startedAt', 'finishedAt', 'result', 'progress')
   if job.key then redis.call('HSET', K.keys, job.key, n) end
   job.runAt = now
-  enter(n, 'waiting', job,
-    { 'attempt', 0, 'stalls', 0, 'runAt', num(now) })
+  enter(n, 'waiting', job, { 'attempt', 0, 'stalls', 0, 'runAt', num(now) })
   out[#out + 1] = tonumber(n)
 end
 
