@@ -108,6 +108,8 @@ describe("Redis keys", () => {
         maxStalls: 1,
         key: "k",
         group: null,
+        debounceMs: null,
+        throttleMs: null,
       }));
       const enqueued = await store.enqueue({ jobs });
       const claimed = await store.claim({ queues, limit: 10, leaseMs: 1000, workerId: "w" });

@@ -30,6 +30,8 @@ function newJob(i: number): NewJob {
     maxStalls: 3,
     key: `report-${i}`,
     group: null,
+    debounceMs: null,
+    throttleMs: null,
   };
 }
 

@@ -29,11 +29,18 @@ async function claimFrom(
     params.leaseMs,
     params.workerId,
     token,
+    limitsArg(params),
   ])) as [unknown[][], number];
   return {
     jobs: jobs.map((job) => toClaimedJob(job, queue)),
     nextDueInMs: nextDue < 0 ? null : nextDue,
   };
+}
+
+/** The worker's limits as the claim scripts read them: JSON, or '' for none. */
+function limitsArg(params: ClaimParams): string {
+  const limits = params.limits ?? {};
+  return Object.keys(limits).length === 0 ? "" : JSON.stringify(limits);
 }
 
 interface Candidate {
@@ -55,25 +62,25 @@ function earliest(values: (number | null)[]): number | null {
 
 /**
  * Claims from several queues without a script that spans them (their keys live on
- * different Cluster slots): first each queue names its best `limit` candidates, then
- * the best `limit` across all queues decide how many each queue's claim takes. Those
- * claims re-read their queue, so a job another worker took in between is never leased
- * twice; the claim just gets the next one, or fewer jobs.
+ * different Cluster slots): first each queue names the `limit` jobs its claim would take
+ * (in its fair rotation, within the limits), then the best `limit` of those across all
+ * queues, in claim order, decide how many each queue's claim takes. Those claims walk
+ * their queue again, so a job another worker took in between is never leased twice; the
+ * claim just gets the next one, or fewer jobs. Fair rotation and limits are therefore kept
+ * per queue (docs/redis.md, "Flow control").
  */
 export async function claimJobs(run: RunScriptFn, params: ClaimParams): Promise<ClaimResult> {
   const queues = [...new Set(params.queues)];
   if (queues.length === 0 || params.limit <= 0) return { jobs: [], nextDueInMs: null };
-  if (queues.length === 1) return claimFrom(run, queues[0] as string, params.limit, params);
+  if (queues.length === 1) {
+    const claim = await claimFrom(run, queues[0] as string, params.limit, params);
+    return { jobs: claim.jobs.sort(compareClaimOrder), nextDueInMs: claim.nextDueInMs };
+  }
+  const args = [params.now ?? "", params.limit, limitsArg(params)];
   const replies = await Promise.all(
     queues.map(
       async (queue) =>
-        [
-          queue,
-          (await run("claim-candidates", queue, [params.now ?? "", params.limit])) as [
-            string[],
-            number,
-          ],
-        ] as const,
+        [queue, (await run("claim-candidates", queue, args)) as [string[], number]] as const,
     ),
   );
   const candidates: Candidate[] = [];

@@ -6,19 +6,32 @@
  * base (`<prefix>:{q:<queue>}:`) as KEYS[1] and append the names listed in
  * `scripts/lib.lua`:
  *
- *   meta          hash: last (the last job number), paused ("1" while paused)
+ *   meta          hash: last (the last job number), paused ("1" while paused), waiting (how
+ *                 many jobs wait), served and arrivals (the fair rotation's sequences)
  *   job:<n>       hash: one job's fields
  *   logs:<n>      list: one job's log lines, "<at>:<message>"
  *   keys          hash: deduplication key -> job number, for live jobs only
- *   waiting       zset: due jobs in claim order (score -priority, member runAt+n)
+ *   lane:<scope>  zset: due jobs of one task in one group, in claim order (score -priority,
+ *                 member runAt+n); scope is "<length of task>:<task>:<group or ''>"
+ *   lanes:<group> set: tasks with due jobs in the group ('' for jobs without a group)
+ *   groups        zset: groups with due jobs, by their place in the fair rotation
+ *   turns         hash: group -> jobs taken in a turn a full claim cut short
+ *   running       hash: scope -> active jobs, for concurrency limits
+ *   starts:<scope>  zset: starts of a rate-limited task (or task and group) by time
+ *   blocks        hash: scope -> until when an upstream limit blocks the task (or group)
+ *   paused-tasks  hash: task -> "<version>:<1|0>", this queue's copy of the paused tasks
+ *   throttle, throttled   zset (key -> end of window) and hash (key -> job): throttle windows
+ *   schedules     zset: schedule name -> next run, of schedules whose task is in this queue
+ *   schedule:<name>       hash: one schedule's fields
  *   due           zset: scheduled jobs by due time
  *   leases        zset: active jobs by lease expiry
  *   done:completed, done:failed   zsets: finished jobs by finish time, for retention
  *   all, pending, active, completed, dead, cancelled   zsets by job number, for listing
  *
- * Keys outside any queue live on their own slots and are never touched by a script:
- * `<prefix>:queues` (set of known queue names), `<prefix>:events` (the event stream)
- * and `<prefix>:version`.
+ * Keys outside any queue live on their own slots: `<prefix>:queues` (set of known queue
+ * names), `<prefix>:events` (the event stream), `<prefix>:version`, `<prefix>:schedules`
+ * (hash: schedule name -> queue) and `<prefix>:{tasks}:paused-tasks` (the authoritative
+ * paused tasks, written through pause-task.lua with the key base `<prefix>:{tasks}:`).
  */
 
 /** The default key prefix. */
@@ -52,6 +65,16 @@ export class RedisKeys {
   /** The capped stream that carries events between processes. */
   get events(): string {
     return `${this.prefix}:events`;
+  }
+
+  /** The key base of the global paused-task hash (`paused-tasks` below it; see pause-task.lua). */
+  get tasks(): string {
+    return `${this.prefix}:{tasks}:`;
+  }
+
+  /** Hash of schedule name -> the queue whose keys hold the schedule. */
+  get schedules(): string {
+    return `${this.prefix}:schedules`;
   }
 
   /** The data layout version written by `migrate`. */

@@ -5,15 +5,19 @@ import { JOB_STATES, type JobState, type QueueCounts } from "../../job.ts";
 import { consoleLogger, type Logger } from "../../logger.ts";
 import type { StoreCapabilities } from "../capabilities.ts";
 import type {
+  BlockParams,
   CancelParams,
   CancelResult,
   ClaimParams,
   ClaimResult,
   CountsParams,
+  DueSchedulesParams,
   EnqueueParams,
   EnqueueResult,
   EventHandlerFn,
   ExtendParams,
+  FireScheduleParams,
+  FireScheduleResult,
   GetParams,
   JobRecord,
   Lease,
@@ -31,9 +35,12 @@ import type {
   RescuedJob,
   RescueParams,
   RetryParams,
+  ScheduleRecord,
   SettleParams,
   Store,
+  UpsertScheduleParams,
 } from "../contract.ts";
+import { appliedById, rescueJobs, retryByFilter, retryById, runById } from "./by-id.ts";
 import { claimJobs } from "./claim-jobs.ts";
 import {
   checkEvictionPolicy,
@@ -45,7 +52,6 @@ import {
 } from "./connection.ts";
 import {
   DEFAULT_PREFIX,
-  groupByQueue,
   indexesByQueue,
   type JobAddress,
   jobId,
@@ -55,8 +61,10 @@ import {
 import { listJobs } from "./list-jobs.ts";
 import { toJobRecord } from "./records.ts";
 import { RedisEventStream } from "./redis-events.ts";
+import { RedisSchedules } from "./redis-schedules.ts";
 import { enqueueArgs, rawJobArgs, settleArgs } from "./script-args.ts";
 import { runScript, runScriptsTogether, type ScriptName } from "./script-loader.ts";
+import { TaskPauses } from "./task-pauses.ts";
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -73,8 +81,12 @@ export interface RedisStoreOptions {
   logger?: Logger;
 }
 
-/** The data layout this release writes; `migrate` refuses data from a newer one. */
-const LAYOUT_VERSION = 1;
+/**
+ * The data layout this release writes; `migrate` refuses data from another one. Layout 2
+ * (flow control) splits the waiting jobs into lanes by group and task; layout 1 was never
+ * released.
+ */
+const LAYOUT_VERSION = 2;
 /** How long a call waits for a connection that is being opened. */
 const CONNECT_WAIT_MS = 2_000;
 
@@ -101,6 +113,8 @@ export class RedisStore implements Store {
   private readonly events: RedisEventStream;
   private readonly unwatch: () => void;
   private readonly knownQueues = new Set<string>();
+  private readonly taskPauses: TaskPauses;
+  private readonly schedules: RedisSchedules;
   private policyCheck: Promise<void> | null = null;
   private closed = false;
 
@@ -118,6 +132,14 @@ export class RedisStore implements Store {
     this.events = new RedisEventStream(this.client, this.keys.events, this.logger, () =>
       this.ready(),
     );
+    const readHash = (key: string) => this.call((client) => client.hgetall(key));
+    const deps = { keys: this.keys, runOn: this.runOn, readHash };
+    this.taskPauses = new TaskPauses({ ...deps, allQueues: () => this.allQueues() });
+    this.schedules = new RedisSchedules({
+      ...deps,
+      write: (fn) => this.call(fn),
+      registerQueues: (queues) => this.registerQueues(queues),
+    });
   }
 
   /** Connects on first use; warns once about an eviction policy that can lose jobs. */
@@ -138,18 +160,27 @@ export class RedisStore implements Store {
     }
   }
 
+  private readonly runOn = (
+    name: ScriptName,
+    base: string,
+    args: (string | number)[],
+  ): Promise<unknown> => this.call((client) => runScript(client, name, base, args));
+
   private readonly run = (
     name: ScriptName,
     queue: string,
     args: (string | number)[],
-  ): Promise<unknown> =>
-    this.call((client) => runScript(client, name, this.keys.queue(queue), args));
+  ): Promise<unknown> => this.runOn(name, this.keys.queue(queue), args);
 
-  /** Records queue names so that listings, counts and rescues across queues find them. */
+  /**
+   * Records queue names so that listings, counts and rescues across queues find them, and
+   * gives each queue its copy of the paused tasks (see task-pauses.ts).
+   */
   private async registerQueues(queues: string[]): Promise<void> {
     const fresh = [...new Set(queues)].filter((q) => !this.knownQueues.has(q));
     if (fresh.length === 0) return;
     await this.call((client) => client.sadd(this.keys.queues, ...fresh));
+    await this.taskPauses.copyTo(fresh);
     for (const queue of fresh) this.knownQueues.add(queue);
   }
 
@@ -157,43 +188,16 @@ export class RedisStore implements Store {
     return this.call((client) => client.smembers(this.keys.queues));
   }
 
-  /**
-   * Runs one script per queue over items that name jobs by id: `head` arguments, then
-   * `item(index, n)` for each of the queue's items. Returns the replies in the items'
-   * order; an id this store never issued gets `undefined`.
-   */
-  private async byId(
-    ids: string[],
-    name: ScriptName,
-    head: (string | number)[],
-    item: (index: number, n: string) => (string | number)[],
-  ): Promise<unknown[]> {
-    const replies: unknown[] = ids.map(() => undefined);
-    await Promise.all(
-      [...groupByQueue(ids)].map(async ([queue, items]) => {
-        const args = [...head, ...items.flatMap((it) => item(it.index, it.n))];
-        const queueReplies = (await this.run(name, queue, args)) as unknown[];
-        items.forEach((it, i) => (replies[it.index] = queueReplies[i]));
-      }),
-    );
-    return replies;
-  }
-
-  /** Like `byId`, for scripts that answer 1 (applied) or 0 per item. */
-  private async applied(
-    ids: string[],
-    name: ScriptName,
-    head: (string | number)[],
-    item: (index: number, n: string) => (string | number)[],
-  ): Promise<boolean[]> {
-    return (await this.byId(ids, name, head, item)).map((reply) => reply === 1);
-  }
-
   async migrate(): Promise<void> {
     const stored = await this.call((client) => client.get(this.keys.version));
     if (stored !== null && Number(stored) > LAYOUT_VERSION) {
       throw new ConfigError(
         `The Redis data under prefix "${this.keys.prefix}" was written by a newer Errand (layout ${stored}); upgrade this process.`,
+      );
+    }
+    if (stored !== null && Number(stored) < LAYOUT_VERSION) {
+      throw new ConfigError(
+        `The Redis data under prefix "${this.keys.prefix}" was written by a pre-release Errand (layout ${stored}); drain it with that build, or use another prefix.`,
       );
     }
     if (stored === null)
@@ -234,7 +238,8 @@ export class RedisStore implements Store {
 
   extend(params: ExtendParams): Promise<boolean[]> {
     const { leases } = params;
-    return this.applied(
+    return appliedById(
+      this.run,
       leases.map((lease) => lease.id),
       "extend",
       [params.now ?? "", params.leaseMs],
@@ -244,7 +249,8 @@ export class RedisStore implements Store {
 
   settle(params: SettleParams): Promise<boolean[]> {
     const { outcomes } = params;
-    return this.applied(
+    return appliedById(
+      this.run,
       outcomes.map((outcome) => outcome.id),
       "settle",
       [params.now ?? ""],
@@ -253,31 +259,22 @@ export class RedisStore implements Store {
   }
 
   async rescue(params: RescueParams): Promise<RescuedJob[]> {
-    // Only queues holding leases are visited, one after another, so the limit holds overall.
     const queues = await this.allQueues();
     const busy = await this.call((client) =>
       Promise.all(queues.map((q) => client.zcard(`${this.keys.queue(q)}leases`))),
     );
-    const rescued: RescuedJob[] = [];
-    for (const [i, queue] of queues.entries()) {
-      const left = params.limit - rescued.length;
-      if (left <= 0) break;
-      if (busy[i] === 0) continue;
-      const replies = (await this.run("rescue", queue, [params.now ?? "", left])) as [
-        number,
-        string,
-        "waiting" | "dead",
-        number,
-      ][];
-      for (const [n, name, state, stalls] of replies)
-        rescued.push({ id: jobId(n, queue), name, queue, state, stalls });
-    }
-    return rescued;
+    // Only queues holding leases are visited.
+    return rescueJobs(
+      this.run,
+      queues.filter((_, i) => busy[i] !== 0),
+      params,
+    );
   }
 
   progress(params: ProgressParams): Promise<boolean[]> {
     const { updates } = params;
-    return this.applied(
+    return appliedById(
+      this.run,
       updates.map((u) => u.id),
       "progress",
       [],
@@ -287,7 +284,8 @@ export class RedisStore implements Store {
 
   log(params: LogParams): Promise<boolean[]> {
     const { entries } = params;
-    return this.applied(
+    return appliedById(
+      this.run,
       entries.map((e) => e.id),
       "log",
       [params.now ?? ""],
@@ -296,7 +294,7 @@ export class RedisStore implements Store {
   }
 
   async get(params: GetParams): Promise<(JobRecord | null)[]> {
-    const replies = await this.byId(params.ids, "get", [params.now ?? ""], (_, n) => [n]);
+    const replies = await runById(this.run, params.ids, "get", [params.now ?? ""], (_, n) => [n]);
     return replies.map((reply, i) =>
       reply === undefined
         ? null
@@ -318,37 +316,16 @@ export class RedisStore implements Store {
   }
 
   async retry(params: RetryParams): Promise<string[]> {
-    const now = params.now ?? "";
-    if ("ids" in params) {
-      const groups = [...groupByQueue(params.ids)];
-      const moved = await Promise.all(
-        groups.map(async ([queue, items]) => {
-          const args = [now, "ids", ...items.map((item) => item.n)];
-          const [ns] = (await this.run("retry", queue, args)) as [number[], string];
-          return ns.map((n) => jobId(n, queue));
-        }),
-      );
-      return moved.flat();
-    }
-    const { state, queue, name } = params.filter;
+    if ("ids" in params) return retryById(this.run, params.ids, params.now);
+    const { queue } = params.filter;
     const queues = queue === undefined ? await this.allQueues() : [queue];
-    const moved = await Promise.all(
-      queues.map(async (q) => {
-        const ids: string[] = [];
-        for (let bound = "-inf"; bound !== "";) {
-          const args = [now, "filter", state, name ?? "", bound, 500];
-          const [ns, next] = (await this.run("retry", q, args)) as [number[], string];
-          ids.push(...ns.map((n) => jobId(n, q)));
-          bound = next;
-        }
-        return ids;
-      }),
-    );
-    return moved.flat();
+    return retryByFilter(this.run, queues, params.filter, params.now);
   }
 
   async cancel(params: CancelParams): Promise<CancelResult[]> {
-    const replies = await this.byId(params.ids, "cancel", [params.now ?? ""], (_, n) => [n]);
+    const replies = await runById(this.run, params.ids, "cancel", [params.now ?? ""], (_, n) => [
+      n,
+    ]);
     return params.ids.map((id, i) => {
       const [previous, name] = (replies[i] ?? ["", ""]) as [JobState | "", string];
       return previous === ""
@@ -358,7 +335,7 @@ export class RedisStore implements Store {
   }
 
   remove(params: RemoveParams): Promise<boolean[]> {
-    return this.applied(params.ids, "remove", [], (_, n) => [n]);
+    return appliedById(this.run, params.ids, "remove", [], (_, n) => [n]);
   }
 
   async prune(params: PruneParams): Promise<number> {
@@ -373,12 +350,43 @@ export class RedisStore implements Store {
   }
 
   async pause(params: QueueParams): Promise<void> {
+    if ("task" in params) return this.taskPauses.set(params.task, true);
     await this.registerQueues([params.queue]);
     await this.call((client) => client.hset(`${this.keys.queue(params.queue)}meta`, "paused", 1));
   }
 
   async resume(params: QueueParams): Promise<void> {
+    if ("task" in params) return this.taskPauses.set(params.task, false);
     await this.call((client) => client.hdel(`${this.keys.queue(params.queue)}meta`, "paused"));
+  }
+
+  pausedTasks(): Promise<string[]> {
+    return this.taskPauses.paused();
+  }
+
+  async block(params: BlockParams): Promise<void> {
+    const args = [params.now ?? "", params.name, params.group ?? "", params.delayMs];
+    await this.run("block", params.queue, args);
+  }
+
+  upsertSchedule(params: UpsertScheduleParams): Promise<void> {
+    return this.schedules.upsert(params);
+  }
+
+  removeSchedule(params: { name: string }): Promise<boolean> {
+    return this.schedules.remove(params.name);
+  }
+
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this.schedules.list();
+  }
+
+  dueSchedules(params: DueSchedulesParams): Promise<ScheduleRecord[]> {
+    return this.schedules.due(params);
+  }
+
+  fireSchedule(params: FireScheduleParams): Promise<FireScheduleResult> {
+    return this.schedules.fire(params);
   }
 
   async pausedQueues(): Promise<string[]> {

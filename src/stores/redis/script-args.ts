@@ -37,7 +37,7 @@ export function rawJobArgs(job: RawJob): (string | number)[] {
   ];
 }
 
-/** One new job as enqueue.lua's nine arguments. */
+/** One new job as the eleven arguments enqueue-job.lua reads. */
 export function enqueueArgs(job: NewJob): (string | number)[] {
   return [
     job.name,
@@ -49,6 +49,8 @@ export function enqueueArgs(job: NewJob): (string | number)[] {
     job.maxStalls,
     job.key ?? "",
     job.group ?? "",
+    text(job.debounceMs),
+    text(job.throttleMs),
   ];
 }
 
@@ -63,5 +65,7 @@ export function settleArgs(outcome: Outcome, n: string): string[] {
       return ["dead", n, outcome.token, outcome.error];
     case "release":
       return ["release", n, outcome.token, ""];
+    case "postpone":
+      return ["postpone", n, outcome.token, String(outcome.delayMs)];
   }
 }

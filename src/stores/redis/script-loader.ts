@@ -22,12 +22,32 @@ export const SCRIPT_NAMES = [
   "remove",
   "prune",
   "insert-raw",
+  "block",
+  "pause-task",
+  "upsert-schedule",
+  "remove-schedule",
+  "read-schedules",
+  "fire-schedule",
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
-/** The helpers every script starts with (see scripts/lib.lua). */
-export const SCRIPT_LIBRARY = "lib";
+/** The helpers every script starts with (see scripts/lib.lua and scripts/job-states.lua). */
+export const SCRIPT_LIBRARIES = ["lib", "job-states"] as const;
+
+const CLAIM_LIBRARIES = ["claim-limits", "claim-buckets", "claim-rotation"];
+const ENQUEUE_LIBRARIES = ["job-numbers", "enqueue-job"];
+
+/** Further helpers some scripts start with, after the common ones, in this order. */
+export const SCRIPT_EXTRAS: Partial<Record<ScriptName, readonly string[]>> = {
+  enqueue: ENQUEUE_LIBRARIES,
+  "fire-schedule": ENQUEUE_LIBRARIES,
+  "insert-raw": ["job-numbers"],
+  claim: CLAIM_LIBRARIES,
+  "claim-candidates": CLAIM_LIBRARIES,
+  get: ["job-record"],
+  list: ["job-record"],
+};
 
 interface LoadedScript {
   source: string;
@@ -36,13 +56,15 @@ interface LoadedScript {
 
 let loaded: Map<ScriptName, LoadedScript> | null = null;
 
-/** Reads every script once per process, each prefixed with the shared helpers. */
+const lua = (name: string): string => loadStoreFile(`redis/scripts/${name}.lua`);
+
+/** Reads every script once per process, each prefixed with the helpers it uses. */
 function scripts(): Map<ScriptName, LoadedScript> {
   if (loaded) return loaded;
-  const library = loadStoreFile(`redis/scripts/${SCRIPT_LIBRARY}.lua`);
   loaded = new Map(
     SCRIPT_NAMES.map((name) => {
-      const source = `${library}\n${loadStoreFile(`redis/scripts/${name}.lua`)}`;
+      const parts = [...SCRIPT_LIBRARIES, ...(SCRIPT_EXTRAS[name] ?? []), name];
+      const source = parts.map(lua).join("\n");
       return [name, { source, sha: createHash("sha1").update(source).digest("hex") }];
     }),
   );

@@ -1,38 +1,63 @@
--- claim: leases up to `limit` due jobs of one queue to one worker.
+-- claim: leases up to `limit` due jobs of one queue to one worker, keeping the fair
+-- rotation between groups and the flow-control limits (claim-rotation.lua, claim-limits.lua).
 -- KEYS[1]  the queue's key base (lib.lua)
 -- ARGV[1]  now in ms, or '' for the server clock
 -- ARGV[2]  limit: how many jobs at most
 -- ARGV[3]  leaseMs: the lease expires at now + leaseMs
 -- ARGV[4]  the worker's id, recorded for operators
 -- ARGV[5]  token prefix, random per call; each job's token is the prefix plus its index
+-- ARGV[6]  the worker's limits by task, as JSON ('' for none)
 -- Returns  {jobs, nextDueInMs}. jobs: one {n, token, leaseExpiresAt, name, data, priority,
---          attempt, attempts, stalls, maxStalls, key, group, createdAt, runAt} per job,
---          highest priority first, then earliest due, then enqueue order. nextDueInMs: ms
---          until the next scheduled job is due (-1: none) when fewer than `limit` were
---          claimed; -1 otherwise. A paused queue gives no jobs.
--- Atomic: the due jobs are promoted, chosen and leased in one script, so no two claims
--- ever lease the same job, and each lease gets a token no other claim has.
+--          attempt, attempts, stalls, maxStalls, key, group, createdAt, runAt} per job, in
+--          the order the rotation took them. nextDueInMs: when fewer than `limit` were
+--          claimed, ms until the next scheduled job is due, a block ends or a full rate
+--          window has room, whichever comes first (-1: none); -1 otherwise. A paused queue
+--          gives no jobs; jobs of paused or blocked tasks, or over a limit, stay waiting.
+-- Atomic: promoting due jobs, counting running jobs and starts, choosing, leasing,
+-- recording starts and moving the rotation are one script, so no two claims lease the same
+-- job or both see room for the same last slot, and each lease gets a token no other has.
 local now = clock(ARGV[1])
 local limit = tonumber(ARGV[2])
 if redis.call('HGET', K.meta, 'paused') then return { {}, -1 } end
 promote(now)
-local lease = now + tonumber(ARGV[3])
-local members = redis.call('ZRANGE', K.waiting, 0, limit - 1)
-if #members > 0 then redis.call('ZREMRANGEBYRANK', K.waiting, 0, #members - 1) end
-local jobs = {}
-for i, member in ipairs(members) do
-  local n = num(string.sub(member, 17))
-  local jk = job_key(n)
+init_limits(ARGV[6], now)
+init_rotation(now)
+local picks, served, seq = rotate(limit)
+
+-- Leases the picks: the same changes as leave (waiting) then enter (active) per job, made
+-- with one command per set for the whole claim, since claim is the busiest script.
+local lease = num(now + tonumber(ARGV[3]))
+local jobs, ns, actives, leases, lanes, running = {}, {}, {}, {}, {}, {}
+for i, pick in ipairs(picks) do
+  local n = num(string.sub(pick.member, 17))
   local token = ARGV[5] .. i
-  local f = redis.call('HMGET', jk, 'name', 'data', 'priority', 'attempt', 'attempts', 'stalls',
-    'maxStalls', 'key', 'group', 'createdAt', 'runAt')
+  local f = redis.call('HMGET', job_key(n), 'name', 'data', 'priority', 'attempt', 'attempts',
+    'stalls', 'maxStalls', 'key', 'group', 'createdAt', 'runAt')
   local attempt = tonumber(f[4]) + 1
-  redis.call('ZREM', K.pending, n)
-  enter(n, 'active', { lease = lease }, { 'attempt', attempt, 'token', token,
-    'worker', ARGV[4], 'lease', num(lease), 'startedAt', num(now) })
-  jobs[i] = { tonumber(n), token, num(lease), f[1], f[2], f[3], attempt, f[5], f[6], f[7], f[8],
+  redis.call('HSET', job_key(n), 'state', 'active', 'attempt', attempt, 'token', token,
+    'worker', ARGV[4], 'lease', lease, 'startedAt', num(now))
+  ns[i], actives[2 * i - 1], actives[2 * i], leases[2 * i - 1], leases[2 * i] = n, n, n, lease, n
+  local lane = base .. 'lane:' .. scope(pick.task, pick.group)
+  if not lanes[lane] then lanes[lane] = { task = pick.task, group = pick.group, members = {} } end
+  table.insert(lanes[lane].members, pick.member)
+  running[lane] = running[lane] or { name = pick.task, group = f[9] or nil, by = 0 }
+  running[lane].by = running[lane].by + 1
+  record_start(pick.task, pick.group, token)
+  jobs[i] = { tonumber(n), token, lease, f[1], f[2], f[3], attempt, f[5], f[6], f[7], f[8],
     f[9], f[10], f[11] }
 end
+if #ns > 0 then
+  call_many('ZREM', K.pending, ns)
+  call_many('ZADD', K.active, actives)
+  call_many('ZADD', K.leases, leases)
+  for key, lane in pairs(lanes) do
+    call_many('ZREM', key, lane.members)
+    lane_left(key, lane.task, lane.group)
+  end
+  redis.call('HINCRBY', K.meta, 'waiting', -#ns)
+  for _, job in pairs(running) do count_running(job, job.by) end
+end
+save_rotation(served, seq)
 local next_due = -1
-if #jobs < limit then next_due = next_due_in(now) end
+if #jobs < limit then next_due = soonest(now, { unblock_at, rate_room_at }) end
 return { jobs, next_due }

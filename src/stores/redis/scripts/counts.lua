@@ -7,7 +7,7 @@ local now = num(clock(ARGV[1]))
 local due_now = redis.call('ZCOUNT', K.due, '-inf', now)
 return {
   redis.call('ZCOUNT', K.due, '(' .. now, '+inf'),
-  redis.call('ZCARD', K.waiting) + due_now,
+  tonumber(redis.call('HGET', K.meta, 'waiting') or '0') + due_now,
   redis.call('ZCARD', K.active),
   redis.call('ZCARD', K.completed),
   redis.call('ZCARD', K.dead),

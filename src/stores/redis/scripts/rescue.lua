@@ -25,7 +25,7 @@ for _, n in ipairs(redis.call('ZRANGEBYSCORE', K.leases, '-inf', '(' .. num(now)
         cjson.encode({ name = 'StalledError', code = 'STALLED', message = message }) })
       release_key(n, job)
     else
-      enter(n, 'waiting', { priority = job.priority, runAt = job.runAt }, { 'stalls', stalls })
+      enter(n, 'waiting', job, { 'stalls', stalls })
     end
     out[#out + 1] = { tonumber(n), job.name, state, stalls }
   end

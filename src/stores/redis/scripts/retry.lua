@@ -18,8 +18,8 @@ local function retry(n)
   leave(n, job)
   redis.call('HDEL', job_key(n), 'startedAt', 'finishedAt', 'result', 'progress')
   if job.key then redis.call('HSET', K.keys, job.key, n) end
-  enter(n, 'waiting', { priority = job.priority, runAt = now },
-    { 'attempt', 0, 'stalls', 0, 'runAt', num(now) })
+  job.runAt = now
+  enter(n, 'waiting', job, { 'attempt', 0, 'stalls', 0, 'runAt', num(now) })
   out[#out + 1] = tonumber(n)
 end
 

@@ -7,6 +7,8 @@
 --             retry     value: "<delayMs>:<error JSON>"; due again at now + delayMs
 --             dead      value: the error (JSON); the job is dead
 --             release   handed back unfinished: waiting again in its old place, the start undone
+--             postpone  value: delayMs; put back by an upstream rate limit: due at now +
+--                       delayMs, the start undone (its recorded rate-limit start stays)
 -- Returns   one 1 (applied) or 0 (stale token, or the job is no longer active) per outcome.
 -- Atomic: each outcome's fence (state active, token matches) and its change are one
 -- step, so a worker whose lease was rescued or cancelled changes nothing.
@@ -19,20 +21,27 @@ local function finish(n, job, state, field, value)
   release_key(n, job)
 end
 
-local function retry(n, job, value)
-  local colon = string.find(value, ':', 1, true)
-  local run_at = now + tonumber(string.sub(value, 1, colon - 1))
+-- Makes the job due again at now + delay_ms, with `fields` written in the same step.
+local function requeue(n, job, delay_ms, fields)
+  local run_at = now + delay_ms
   leave(n, job)
+  job.runAt = run_at
   local state = 'waiting'
   if run_at > now then state = 'scheduled' end
-  enter(n, state, { priority = job.priority, runAt = run_at },
-    { 'error', string.sub(value, colon + 1), 'runAt', num(run_at) })
+  fields[#fields + 1] = 'runAt'
+  fields[#fields + 1] = num(run_at)
+  enter(n, state, job, fields)
+end
+
+local function retry(n, job, value)
+  local colon = string.find(value, ':', 1, true)
+  requeue(n, job, tonumber(string.sub(value, 1, colon - 1)),
+    { 'error', string.sub(value, colon + 1) })
 end
 
 local function release(n, job)
   leave(n, job)
-  enter(n, 'waiting', { priority = job.priority, runAt = job.runAt },
-    { 'attempt', math.max(job.attempt - 1, 0) })
+  enter(n, 'waiting', job, { 'attempt', math.max(job.attempt - 1, 0) })
 end
 
 for i = 2, #ARGV, 4 do
@@ -51,6 +60,8 @@ for i = 2, #ARGV, 4 do
       finish(n, job, 'dead', 'error', value)
     elseif kind == 'release' then
       release(n, job)
+    elseif kind == 'postpone' then
+      requeue(n, job, tonumber(value), { 'attempt', math.max(job.attempt - 1, 0) })
     else
       return redis.error_reply('ERR errand settle: unknown outcome kind ' .. kind)
     end

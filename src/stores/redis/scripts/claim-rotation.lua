@@ -1,0 +1,80 @@
+-- claim-rotation: one claim's walk through a queue's group buckets (claim-buckets.lua). A
+-- library: the loader puts it after claim-buckets.lua in front of claim.lua and
+-- claim-candidates.lua. A bucket gives up to its weight in jobs per turn, and turns go
+-- round until the claim is full. Within a bucket, jobs go by priority, due time and enqueue
+-- order across its lanes (one per task), skipping tasks that are paused, blocked or at a
+-- limit. The walk only picks: claim.lua leases the picks afterwards, so the sets it pages
+-- through do not move under it.
+
+-- Picks the bucket's next job that the limits let start, or returns nil.
+local function next_pick(b)
+  while true do
+    local lane = best_lane(b)
+    if not lane then return nil end
+    local verdict = check_limits(lane.task, b.group)
+    if verdict == 'task' then
+      held[lane.task] = true
+    elseif verdict == 'group' then
+      b.excluded[lane.task] = true
+    else
+      took(lane.task, b.group)
+      local score, member = lane_head(lane)
+      lane.pos = lane.pos + 2
+      return { score = score, member = member, task = lane.task, group = b.group }
+    end
+  end
+end
+
+local function list_iter(list)
+  local i = 0
+  return function()
+    i = i + 1
+    return list[i]
+  end
+end
+
+-- Picks up to `limit` jobs, turn after turn. Returns the picks, the buckets it served
+-- (a set) and the rotation sequence's new value.
+local function rotate(limit)
+  local picks, served = {}, {}
+  local seq = tonumber(redis.call('HGET', K.meta, 'served') or '0')
+  lane_chunk = math.min(limit, 100)
+  local round = bucket_source()
+  while round and #picks < limit do
+    local again = {}
+    for b in round do
+      if #picks >= limit then break end
+      local w, got = weight(b.group), 0
+      local want = math.min(math.max(1, w - b.used), limit - #picks)
+      while got < want do
+        local pick = next_pick(b)
+        if not pick then break end
+        picks[#picks + 1], got = pick, got + 1
+      end
+      if got > 0 then
+        served[b], b.used = true, b.used + got
+        -- The turn ends when the bucket had its weight or ran dry; a full claim only pauses it.
+        if b.used >= w or got < want then
+          seq, b.used = seq + 1, 0
+          b.served = seq
+          if got == want then again[#again + 1] = b end
+        end
+      end
+    end
+    round = #again > 0 and list_iter(again) or nil
+  end
+  return picks, served, seq
+end
+
+-- Stores where the served buckets stand, after the picks were leased (a bucket that ran
+-- out of waiting jobs has left `groups` by then, and starts afresh when jobs come back).
+local function save_rotation(served, seq)
+  redis.call('HSET', K.meta, 'served', num(seq))
+  for b in pairs(served) do
+    if redis.call('ZSCORE', K.groups, b.group) then
+      redis.call('ZADD', K.groups, num(b.served), b.group)
+      if b.used > 0 then redis.call('HSET', K.turns, b.group, b.used)
+      else redis.call('HDEL', K.turns, b.group) end
+    end
+  end
+end

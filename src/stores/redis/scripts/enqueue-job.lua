@@ -1,0 +1,78 @@
+-- enqueue-job: inserts one new job the way enqueue does, with deduplication, debounce and
+-- throttle. A library: the loader puts it after lib.lua in front of enqueue.lua and
+-- fire-schedule.lua, so a schedule's occurrence is enqueued exactly like any other job.
+-- Throttle windows: `throttle` (zset: key -> end of the window of the key's newest
+-- throttled job) and `throttled` (hash: key -> that job's number). A window that has
+-- ended is dropped: after it, only a live job holds the key, through `keys`.
+
+-- The number of fields one job takes in a script's ARGV (see enqueue_job).
+local JOB_FIELDS = 11
+
+-- Forgets throttle windows that have ended, a bounded number per call.
+local function drop_ended_windows(now)
+  local ended = redis.call('ZRANGEBYSCORE', K.throttle, '-inf', num(now), 'LIMIT', 0, 100)
+  if #ended == 0 then return end
+  redis.call('ZREM', K.throttle, unpack(ended))
+  redis.call('HDEL', K.throttled, unpack(ended))
+end
+
+-- The job that takes the place of a new one with this key: the live holder (a holder not
+-- started yet is debounced: it gets the new data and is due debounce_ms after now), or
+-- with throttle the key's newest throttled job created less than throttle_ms ago.
+-- Returns {n, 0, state}, or nil when the new job should be inserted.
+local function existing(now, key, data, debounce_ms, throttle_ms)
+  local n = redis.call('HGET', K.keys, key)
+  if n then
+    local job = load(n)
+    if debounce_ms ~= '' and (job.state == 'scheduled' or job.state == 'waiting') then
+      leave(n, job)
+      job.runAt = now + tonumber(debounce_ms)
+      local state = 'waiting'
+      if job.runAt > now then state = 'scheduled' end
+      enter(n, state, job, { 'data', data, 'runAt', num(job.runAt) })
+      return { tonumber(n), 0, state }
+    end
+    return { tonumber(n), 0, reported(job.state, job.runAt, now) }
+  end
+  if throttle_ms == '' then return nil end
+  drop_ended_windows(now)
+  n = redis.call('HGET', K.throttled, key)
+  if not n then return nil end
+  local f = redis.call('HMGET', job_key(n), 'state', 'runAt', 'createdAt')
+  if not f[1] or tonumber(f[3]) <= now - tonumber(throttle_ms) then return nil end
+  return { tonumber(n), 0, reported(f[1], f[2], now) }
+end
+
+-- Enqueues the job whose JOB_FIELDS fields start at ARGV[i]: name, data (JSON), priority,
+-- runAt ('' = now + delayMs), delayMs, attempts, maxStalls, key ('' = none), group
+-- ('' = none), debounceMs ('' = none), throttleMs ('' = none). `next_number` comes from
+-- number_source(). Returns {n, created (1|0), state}.
+local function enqueue_job(now, queue, next_number, i)
+  local key, group = ARGV[i + 7], ARGV[i + 8]
+  if key ~= '' then
+    local found = existing(now, key, ARGV[i + 1], ARGV[i + 9], ARGV[i + 10])
+    if found then return found end
+  end
+  local n = next_number()
+  local run_at = now + tonumber(ARGV[i + 4])
+  if ARGV[i + 3] ~= '' then run_at = tonumber(ARGV[i + 3]) end
+  local fields = { 'name', ARGV[i], 'queue', queue, 'data', ARGV[i + 1], 'priority', ARGV[i + 2],
+    'attempt', 0, 'attempts', ARGV[i + 5], 'stalls', 0, 'maxStalls', ARGV[i + 6],
+    'createdAt', num(now), 'runAt', num(run_at) }
+  if key ~= '' then
+    fields[#fields + 1], fields[#fields + 2] = 'key', key
+    redis.call('HSET', K.keys, key, n)
+    if ARGV[i + 10] ~= '' then
+      redis.call('HSET', K.throttled, key, n)
+      redis.call('ZADD', K.throttle, num(now + tonumber(ARGV[i + 10])), key)
+    end
+  end
+  if group ~= '' then fields[#fields + 1], fields[#fields + 2] = 'group', group end
+  redis.call('ZADD', K.all, n, n)
+  local state = 'waiting'
+  if run_at > now then state = 'scheduled' end
+  local job = { priority = ARGV[i + 2], runAt = run_at, name = ARGV[i] }
+  if group ~= '' then job.group = group end
+  enter(n, state, job, fields)
+  return { tonumber(n), 1, state }
+end
