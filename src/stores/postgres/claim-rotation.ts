@@ -114,7 +114,8 @@ export class Rotation {
   private async read(buckets: Bucket[]): Promise<void> {
     if (buckets.length === 0) return;
     const turn = Math.max(...buckets.map((b) => Math.max(1, this.limits.weight(b.grp) - b.used)));
-    await this.fill(buckets, Math.min(this.limit - this.taken.length, turn + SLACK));
+    const room = Math.max(1, this.limit - this.taken.length);
+    await this.fill(buckets, Math.min(room, turn + SLACK));
   }
 
   /** Takes up to `want` jobs from the first bucket of `upcoming`; returns how many. */
