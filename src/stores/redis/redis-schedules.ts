@@ -15,10 +15,8 @@ import type { RunOnFn } from "./task-pauses.ts";
 export interface RedisSchedulesDeps {
   keys: RedisKeys;
   runOn: RunOnFn;
-  /** HGETALL of a hash, as field -> value. */
-  readHash(key: string): Promise<Record<string, string>>;
-  /** Runs one plain command (the registry's writes). */
-  write(fn: (client: RedisClient) => Promise<unknown>): Promise<unknown>;
+  /** Runs plain commands (the registry's reads and writes). */
+  command<T>(fn: (client: RedisClient) => Promise<T>): Promise<T>;
   registerQueues(queues: string[]): Promise<void>;
 }
 
@@ -53,17 +51,22 @@ export class RedisSchedules {
   constructor(private readonly deps: RedisSchedulesDeps) {}
 
   private registry(): Promise<Record<string, string>> {
-    return this.deps.readHash(this.deps.keys.schedules);
+    return this.deps.command((client) => client.hgetall(this.deps.keys.schedules));
+  }
+
+  /** The queue whose keys hold the schedule, as the registry says; null when unknown. */
+  private queueOf(name: string): Promise<string | null> {
+    return this.deps.command((client) => client.hget(this.deps.keys.schedules, name));
   }
 
   async upsert(params: UpsertScheduleParams): Promise<void> {
     const { schedule } = params;
     const { keys, runOn } = this.deps;
-    const previous = (await this.registry())[schedule.name];
+    const previous = await this.queueOf(schedule.name);
     await this.deps.registerQueues([schedule.queue]);
     let nextRunAt = schedule.nextRunAt;
     let createdAt = "";
-    if (previous !== undefined && previous !== schedule.queue) {
+    if (previous !== null && previous !== schedule.queue) {
       // Its task moved queue: the schedule moves too, keeping what an update keeps. It is
       // deleted from the old queue first, so a worker firing it there meanwhile finds nothing.
       const [old] = await this.read(previous, ["all", "", 0, schedule.name]);
@@ -86,14 +89,14 @@ export class RedisSchedules {
       nextRunAt,
       createdAt,
     ]);
-    await this.deps.write((client) => client.hset(keys.schedules, schedule.name, schedule.queue));
+    await this.deps.command((client) => client.hset(keys.schedules, schedule.name, schedule.queue));
   }
 
   async remove(name: string): Promise<boolean> {
-    const queue = (await this.registry())[name];
-    if (queue === undefined) return false;
+    const queue = await this.queueOf(name);
+    if (queue === null) return false;
     const existed = await this.deps.runOn("remove-schedule", this.deps.keys.queue(queue), [name]);
-    await this.deps.write((client) => client.hdel(this.deps.keys.schedules, name));
+    await this.deps.command((client) => client.hdel(this.deps.keys.schedules, name));
     return existed === 1;
   }
 
@@ -109,8 +112,8 @@ export class RedisSchedules {
   }
 
   async fire(params: FireScheduleParams): Promise<FireScheduleResult> {
-    const queue = (await this.registry())[params.name];
-    if (queue === undefined) return { fired: false, job: null };
+    const queue = await this.queueOf(params.name);
+    if (queue === null) return { fired: false, job: null };
     if (params.job && params.job.queue !== queue) {
       throw new Error(
         `fireSchedule: the job's queue "${params.job.queue}" is not the schedule's queue "${queue}".`,

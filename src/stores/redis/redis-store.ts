@@ -133,11 +133,12 @@ export class RedisStore implements Store {
       this.ready(),
     );
     const readHash = (key: string) => this.call((client) => client.hgetall(key));
-    const deps = { keys: this.keys, runOn: this.runOn, readHash };
-    this.taskPauses = new TaskPauses({ ...deps, allQueues: () => this.allQueues() });
+    const allQueues = () => this.allQueues();
+    this.taskPauses = new TaskPauses({ keys: this.keys, runOn: this.runOn, readHash, allQueues });
     this.schedules = new RedisSchedules({
-      ...deps,
-      write: (fn) => this.call(fn),
+      keys: this.keys,
+      runOn: this.runOn,
+      command: (fn) => this.call(fn),
       registerQueues: (queues) => this.registerQueues(queues),
     });
   }

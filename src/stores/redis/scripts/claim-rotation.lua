@@ -69,6 +69,8 @@ end
 -- Stores where the served buckets stand, after the picks were leased (a bucket that ran
 -- out of waiting jobs has left `groups` by then, and starts afresh when jobs come back).
 local function save_rotation(served, seq)
+  -- An empty claim (an idle worker's poll) writes nothing, so it adds nothing to the AOF.
+  if next(served) == nil then return end
   redis.call('HSET', K.meta, 'served', num(seq))
   for b in pairs(served) do
     if redis.call('ZSCORE', K.groups, b.group) then
