@@ -61,6 +61,8 @@ export class RedisEventStream {
     this.generation += 1;
     this.unwatch?.();
     this.unwatch = null;
+    // Closed mid-reconnect, the reader still reports its failed handshake: hear it.
+    this.reader?.on("error", () => undefined);
     this.reader?.disconnect();
     this.reader = null;
   }

@@ -428,6 +428,9 @@ export class RedisStore implements Store {
     this.events.stop();
     this.unwatch();
     if (!this.ownsClient) return;
+    // A connection closed mid-reconnect still reports its failed handshake; with no
+    // listener left, ioredis would print it as an unhandled error event.
+    this.client.on("error", () => undefined);
     try {
       if (this.client.status === "ready") await this.client.quit();
       else this.client.disconnect();
