@@ -1,4 +1,10 @@
-import { RateLimitedError, ShutdownError, TimeoutError, UnknownTaskError } from "../errors.ts";
+import {
+  RateLimitedError,
+  ShutdownError,
+  TimeoutError,
+  UnknownTaskError,
+  ValidationError,
+} from "../errors.ts";
 import { DEFAULT_BACKOFF } from "../policy/backoff.ts";
 import { toMs } from "../policy/durations.ts";
 import { decideFailure, serializeError } from "../policy/failure.ts";
@@ -63,6 +69,21 @@ function context(job: ClaimedJob, signal: AbortSignal, deps: RunJobDeps): JobCon
   };
 }
 
+/**
+ * The job's payload, parsed as JSON and nothing else. A payload that is not JSON fails
+ * validation like one that does not fit the schema: dead at once, never retried.
+ */
+function decodeStored(job: ClaimedJob): unknown {
+  try {
+    return decodeJson(job.data);
+  } catch (error) {
+    // The parser's message quotes the payload, which may hold secrets: keep it as cause only.
+    throw new ValidationError(`The stored payload of job ${job.id} is not valid JSON.`, [], {
+      cause: error,
+    });
+  }
+}
+
 async function execute(
   job: ClaimedJob,
   controller: AbortController,
@@ -70,7 +91,7 @@ async function execute(
 ): Promise<string> {
   const task = deps.task;
   if (!task?.handler) throw new UnknownTaskError(job.name);
-  let data = decodeJson(job.data);
+  let data = decodeStored(job);
   if (task.schema) data = await validateWithSchema(task.schema, data, job.name);
   const handler = task.handler;
   const run = Promise.resolve().then(() => handler(data, context(job, controller.signal, deps)));

@@ -139,23 +139,31 @@ export class SqliteStore implements Store {
     if (this.closed) throw new StoreUnavailableError("The SQLite store is closed.");
   }
 
+  /**
+   * The store's clock: the machine's time as SQLite reads it, never JavaScript's `Date`,
+   * which a process may have skewed or faked (rule 4).
+   */
+  private storeNow(): number {
+    return this.read(() => (this.sql.now.get() as { now: number }).now);
+  }
+
   async migrate(): Promise<void> {
     this.write(() => migrateSqlite(this.db));
   }
 
   async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     return this.write(() => params.jobs.map((job) => enqueueJob(this.sql, job, now)));
   }
 
   async claim(params: ClaimParams): Promise<ClaimResult> {
     // The clock is read once the write lock is held, so claims from several processes see
     // time move forward in the order they run: a rate window never misses a start.
-    return this.write(() => claimJobs(this.sql, params, params.now ?? Date.now()));
+    return this.write(() => claimJobs(this.sql, params, params.now ?? this.storeNow()));
   }
 
   async extend(params: ExtendParams): Promise<boolean[]> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     return this.write(() =>
       params.leases.map(
         (lease) =>
@@ -170,12 +178,12 @@ export class SqliteStore implements Store {
   }
 
   async settle(params: SettleParams): Promise<boolean[]> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     return this.write(() => params.outcomes.map((outcome) => settleOne(this.sql, outcome, now)));
   }
 
   async rescue(params: RescueParams): Promise<RescuedJob[]> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     return this.write(() =>
       (
         this.sql.rescue.all({ now, limit: params.limit }) as (Omit<RescuedJob, "id"> & {
@@ -196,7 +204,7 @@ export class SqliteStore implements Store {
   }
 
   async log(params: LogParams): Promise<boolean[]> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     return this.write(() =>
       params.entries.map(
         (e) =>
@@ -207,7 +215,7 @@ export class SqliteStore implements Store {
   }
 
   async get(params: GetParams): Promise<(JobRecord | null)[]> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     return this.read(() =>
       params.ids.map((id) => {
         const row = this.sql.get.get({ id: rowId(id), now }) as JobRow | undefined;
@@ -217,7 +225,7 @@ export class SqliteStore implements Store {
   }
 
   async list(params: ListParams): Promise<ListResult> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     const rows = this.read(
       () =>
         this.sql.list.all({
@@ -236,7 +244,7 @@ export class SqliteStore implements Store {
   }
 
   async counts(params: CountsParams): Promise<QueueCounts> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     const rows = this.read(
       () => this.sql.counts.all({ queue: params.queue, now }) as { state: JobState; n: number }[],
     );
@@ -246,7 +254,7 @@ export class SqliteStore implements Store {
   }
 
   async retry(params: RetryParams): Promise<string[]> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     return this.write(() => {
       const ids =
         "ids" in params
@@ -265,7 +273,7 @@ export class SqliteStore implements Store {
   }
 
   async cancel(params: CancelParams): Promise<CancelResult[]> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     return this.write(() =>
       params.ids.map((id) => {
         const key = rowId(id);
@@ -337,7 +345,7 @@ export class SqliteStore implements Store {
   }
 
   async block(params: BlockParams): Promise<void> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     this.write(() => {
       this.sql["prune-blocks"].run({ now });
       this.sql.block.run({
@@ -350,7 +358,7 @@ export class SqliteStore implements Store {
   }
 
   async upsertSchedule(params: UpsertScheduleParams): Promise<void> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     this.write(() => schedules.upsertSchedule(this.sql, params, now));
   }
 
@@ -363,12 +371,12 @@ export class SqliteStore implements Store {
   }
 
   async dueSchedules(params: DueSchedulesParams): Promise<ScheduleRecord[]> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     return this.read(() => schedules.dueSchedules(this.sql, params, now));
   }
 
   async fireSchedule(params: FireScheduleParams): Promise<FireScheduleResult> {
-    const now = params.now ?? Date.now();
+    const now = params.now ?? this.storeNow();
     return this.write(() => schedules.fireSchedule(this.sql, params, now));
   }
 

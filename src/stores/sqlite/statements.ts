@@ -4,6 +4,7 @@ import { loadStoreFile } from "../load-file.ts";
 
 /** Every query file of the SQLite store, by name (the file name without `.sql`). */
 export const QUERY_NAMES = [
+  "now",
   "find-live-key",
   "enqueue",
   "claim",
