@@ -89,7 +89,7 @@ export function fairnessTest(harness: StoreHarness): void {
     it(
       "groups of 10,000, 100 and 10 jobs: the small ones finish in the first few hundred claims",
       {
-        timeout: 120_000,
+        timeout: 300_000,
       },
       () => runFairness(harness.name, harness),
     );
