@@ -1,11 +1,12 @@
 /*
- * The PostgreSQL claim. Where no flow control is in play, one statement (claim.sql) leases
- * jobs as fast as before flow control existed: no transaction, no advisory lock. Where it
- * is (the worker passes limits, or the queues have grouped jobs pending, or a task is
- * paused or blocked), the flow claim runs instead (claim-flow.ts). claim.sql checks for
- * flow control itself and leases nothing when it finds it, so a claim is never wrong
- * about which path it needs; this class only remembers the answer per queue set, so the
- * next claim goes straight to the right path.
+ * The PostgreSQL claim. Where no flow control is in play, one call (claim.sql, calling
+ * claim_plain() of migration 003) leases jobs with no transaction and no advisory lock,
+ * and says how long until the next job is due when it comes up short. Where flow control
+ * is in play (the worker passes limits, or the queues have grouped jobs pending, or a
+ * task is paused or blocked), the flow claim runs instead (claim-flow.ts). The plain
+ * claim checks for flow control itself and leases nothing when it finds it, so a claim is
+ * never wrong about which path it needs; this class only remembers the answer per queue
+ * set, so the next claim goes straight to the right path.
  */
 import type pg from "pg";
 
@@ -13,11 +14,12 @@ import type { ClaimParams, ClaimResult } from "../contract.ts";
 import { claimWithFlow } from "./claim-flow.ts";
 import { inTransaction } from "./pg-client.ts";
 import { rethrowPgError } from "./pg-errors.ts";
+import type { Statements } from "./prepared.ts";
 import { ms } from "./query-params.ts";
 import { type ClaimRow, compareClaimOrder, toClaimedJob } from "./rows.ts";
-import type { Queries } from "./sql-files.ts";
 
-type PlainRow = { divert: boolean } & ({ id: null } | ClaimRow);
+/** A row of claim_plain(): a claimed job, or (id null) the wait until the next is due. */
+type PlainRow = { divert: boolean; next_in_ms: string | number | null } & ({ id: null } | ClaimRow);
 
 /** Claims jobs for one store, on the path each queue set needs. */
 export class PgClaimer {
@@ -26,7 +28,7 @@ export class PgClaimer {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly sql: Queries,
+    private readonly statements: Statements,
     private readonly schema: string,
   ) {}
 
@@ -40,7 +42,7 @@ export class PgClaimer {
         this.flowQueues.add(queueSet);
       }
       const flow = await inTransaction(this.pool, (client) =>
-        claimWithFlow(client, this.sql, this.schema, params),
+        claimWithFlow(client, this.statements.queries, this.schema, params),
       );
       if (!limited && !flow.inPlay) this.flowQueues.delete(queueSet);
       return flow.result;
@@ -49,30 +51,23 @@ export class PgClaimer {
     }
   }
 
-  /** The one-statement claim; null when flow control is in play and the flow claim must run. */
+  /** The one-call claim; null when flow control is in play and the flow claim must run. */
   private async claimPlain(params: ClaimParams): Promise<ClaimResult | null> {
-    const now = params.now === undefined ? null : ms(params.now);
-    const { rows } = await this.pool.query<PlainRow>(this.sql.claim, [
+    const { rows } = await this.statements.query<PlainRow>(this.pool, "claim", [
       params.queues,
       params.limit,
       ms(params.leaseMs),
-      now,
+      params.now === undefined ? null : ms(params.now),
       params.workerId,
     ]);
     if (rows[0]?.divert) return null;
-    const jobs = rows
-      .filter((row): row is PlainRow & ClaimRow => row.id !== null)
-      .map(toClaimedJob)
-      .sort(compareClaimOrder);
+    const jobs: ClaimResult["jobs"] = [];
     let nextDueInMs: number | null = null;
-    if (jobs.length < params.limit) {
-      const next = await this.pool.query<{ in_ms: string | null }>(this.sql["next-due"], [
-        params.queues,
-        now,
-      ]);
-      const inMs = next.rows[0]?.in_ms;
-      nextDueInMs = inMs === null || inMs === undefined ? null : Math.max(0, Number(inMs));
+    for (const row of rows) {
+      if (row.id !== null) jobs.push(toClaimedJob(row));
+      else if (row.next_in_ms !== null) nextDueInMs = Math.max(0, Number(row.next_in_ms));
     }
+    jobs.sort(compareClaimOrder);
     return { jobs, nextDueInMs };
   }
 }

@@ -5,6 +5,7 @@ import type { JobState } from "../../job.ts";
 import type { EnqueueResult, NewJob, StoreEvent } from "../contract.ts";
 import { encodeBatch } from "./notify-payload.ts";
 import { isQueryable, type Queryable } from "./pg-client.ts";
+import type { Statements } from "./prepared.ts";
 import { rowId } from "./rows.ts";
 import type { Queries } from "./sql-files.ts";
 
@@ -17,6 +18,8 @@ const KEY_RACE_ROUNDS = 5;
 /** Where a batch goes: the store's queries, and its schema (which namespaces lock keys). */
 export interface EnqueueTarget {
   queries: Queries;
+  /** How the hot statements run on this connection (prepared only on the store's own pool). */
+  statements: Statements;
   schema: string;
 }
 
@@ -28,11 +31,11 @@ interface SlotRow {
 
 function insert(
   db: Queryable,
-  queries: Queries,
+  statements: Statements,
   jobs: NewJob[],
   now: number | undefined,
 ): Promise<{ rows: SlotRow[] }> {
-  return db.query<SlotRow & { id: string | number | null }>(queries.enqueue, [
+  return statements.query<SlotRow>(db, "enqueue", [
     jobs.map((j) => j.name),
     jobs.map((j) => j.queue),
     jobs.map((j) => j.data),
@@ -49,12 +52,14 @@ function insert(
 
 function findHolders(
   db: Queryable,
-  queries: Queries,
+  statements: Statements,
   jobs: NewJob[],
+  now: number | undefined,
 ): Promise<{ rows: SlotRow[] }> {
-  return db.query<SlotRow>(queries["find-live-keys"], [
+  return statements.query<SlotRow>(db, "find-live-keys", [
     jobs.map((j) => j.queue),
     jobs.map((j) => j.key),
+    now ?? null,
   ]);
 }
 
@@ -149,7 +154,7 @@ export async function enqueueBatch(
     if (pending.length === 0) break;
     const batch = pending.map((i) => jobs[i] as NewJob);
     const skipped: number[] = [];
-    for (const row of (await insert(db, target.queries, batch, now)).rows) {
+    for (const row of (await insert(db, target.statements, batch, now)).rows) {
       const slot = pending[row.ord - 1] as number;
       if (row.id === null) skipped.push(slot);
       else results[slot] = { id: String(row.id), created: true, state: row.state as JobState };
@@ -158,8 +163,9 @@ export async function enqueueBatch(
     if (skipped.length === 0) break;
     const found = await findHolders(
       db,
-      target.queries,
+      target.statements,
       skipped.map((i) => jobs[i] as NewJob),
+      now,
     );
     for (const row of found.rows) results[skipped[row.ord - 1] as number] = held(row);
     await debounceHolders(db, target, jobs, skipped, results, now);
@@ -191,7 +197,13 @@ export async function enqueueInCallerTransaction(
       "tx must be the pg Client or PoolClient running your transaction (after BEGIN), not a pool.",
     );
   }
-  const results = await enqueueBatch(tx, target, jobs, now);
+  // The caller's connection is not the store's: nothing is prepared on it.
+  const results = await enqueueBatch(
+    tx,
+    { ...target, statements: target.statements.unnamed() },
+    jobs,
+    now,
+  );
   const at = now ?? Date.now();
   const events: StoreEvent[] = results.flatMap((r, i) => {
     const job = jobs[i];

@@ -44,6 +44,7 @@ import { checkSchema, migrateSchema } from "./migrate.ts";
 import { encodeBatch } from "./notify-payload.ts";
 import { inTransaction, type Queryable } from "./pg-client.ts";
 import { rethrowPgError } from "./pg-errors.ts";
+import { Statements } from "./prepared.ts";
 import { pruneFinished } from "./prune.ts";
 import { insertRawParams, ms, settleParams } from "./query-params.ts";
 import { appliedSlots, type JobRow, rowId, toJobRecord } from "./rows.ts";
@@ -71,6 +72,8 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
   private readonly sql: Queries;
+  /** The queries as they run on this store's pool: prepared when the pool is its own. */
+  private readonly statements: Statements;
   /** The queries and schema, as enqueue and schedules take them. */
   private readonly target: EnqueueTarget;
   private readonly claimer: PgClaimer;
@@ -91,8 +94,9 @@ export class PostgresStore implements Store {
     this.logger = options.logger ?? silentLogger;
     this.ownsPool = options.pool === undefined;
     this.pool = options.pool ?? ownPool(options.connectionString);
-    this.target = { queries: this.sql, schema: this.schema };
-    this.claimer = new PgClaimer(this.pool, this.sql, this.schema);
+    this.statements = new Statements(this.sql, this.ownsPool);
+    this.target = { queries: this.sql, statements: this.statements, schema: this.schema };
+    this.claimer = new PgClaimer(this.pool, this.statements, this.schema);
     // An idle pooled client whose server went away emits "error" on the pool; unheard,
     // that would crash the process. The next checkout simply makes a new connection.
     this.onPoolError = (error) =>
@@ -122,7 +126,7 @@ export class PostgresStore implements Store {
   ): Promise<pg.QueryResult<R>> {
     this.assertOpen();
     try {
-      return await db.query<R>(this.sql[name], values);
+      return await this.statements.query<R>(db, name, values);
     } catch (error) {
       return rethrowPgError(error);
     }
@@ -379,7 +383,7 @@ export class PostgresStore implements Store {
 
   async publish(params: PublishParams): Promise<void> {
     if (params.events.length === 0) return;
-    await this.run("publish", [this.channel, encodeBatch(params.origin, params.events)]);
+    await this.run("publish-events", [this.channel, encodeBatch(params.origin, params.events)]);
   }
 
   subscribe(handler: EventHandlerFn): () => void {
