@@ -10,8 +10,8 @@ import type { ClaimParams, ClaimResult, TaskLimits } from "../contract.ts";
 import { ClaimLimits, type Counts, type GroupPair } from "./claim-limits.ts";
 import { type Bucket, type FillFn, type Head, Rotation } from "./claim-rotation.ts";
 import type { Queryable } from "./pg-client.ts";
+import type { Statements } from "./prepared.ts";
 import { type ClaimRow, compareClaimOrder, toClaimedJob } from "./rows.ts";
-import type { Queries } from "./sql-files.ts";
 
 type Big = string | number;
 
@@ -76,7 +76,7 @@ class FlowClaimRun {
 
   constructor(
     private readonly db: Queryable,
-    private readonly sql: Queries,
+    private readonly statements: Statements,
     private readonly params: ClaimParams,
     private readonly now: number,
   ) {}
@@ -105,7 +105,7 @@ class FlowClaimRun {
 
   private async readState(limits: Record<string, TaskLimits>): Promise<StateRow> {
     const names = Object.keys(limits);
-    const { rows } = await this.db.query<StateRow>(this.sql["claim-state"], [
+    const { rows } = await this.statements.query<StateRow>(this.db, "claim-state", [
       [...new Set(this.params.queues)],
       this.now,
       names,
@@ -131,7 +131,7 @@ class FlowClaimRun {
         ),
       ),
     ];
-    const { rows } = await this.db.query<HeadRow>(this.sql["claim-heads"], [
+    const { rows } = await this.statements.query<HeadRow>(this.db, "claim-heads", [
       open,
       buckets.map((b) => b.grp),
       size,
@@ -165,12 +165,12 @@ class FlowClaimRun {
 
   private async readGroupCounts(pairs: GroupPair[]): Promise<void> {
     if (pairs.length === 0) return;
-    const { rows } = await this.db.query<{
+    const { rows } = await this.statements.query<{
       ord: number;
       active: Big;
       starts: Big;
       oldest: Big | null;
-    }>(this.sql["claim-group-counts"], [
+    }>(this.db, "claim-group-counts", [
       pairs.map((p) => p.name),
       pairs.map((p) => p.grp),
       pairs.map((p) => p.perMs),
@@ -185,7 +185,7 @@ class FlowClaimRun {
     const cursors = buckets.flatMap((b) =>
       [...b.takenFrom].map((queue) => ({ queue, grp: b.grp ?? "", b })),
     );
-    const { rows } = await this.db.query<ClaimRow>(this.sql["claim-lease"], [
+    const { rows } = await this.statements.query<ClaimRow>(this.db, "claim-lease", [
       chosen.map((h) => h.id),
       this.now,
       Math.round(this.params.leaseMs),
@@ -222,16 +222,16 @@ class FlowClaimRun {
  */
 export async function claimWithFlow(
   db: Queryable,
-  sql: Queries,
+  statements: Statements,
   schema: string,
   params: ClaimParams,
 ): Promise<FlowClaim> {
   const queues = [...new Set(params.queues)];
-  const { rows } = await db.query<{ now: Big }>(sql["claim-lock"], [
+  const { rows } = await statements.query<{ now: Big }>(db, "claim-lock", [
     schema,
     queues,
     params.now === undefined ? null : Math.round(params.now),
   ]);
   const now = Number(rows[0]?.now);
-  return new FlowClaimRun(db, sql, { ...params, queues }, now).run();
+  return new FlowClaimRun(db, statements, { ...params, queues }, now).run();
 }

@@ -42,7 +42,7 @@ export class PgClaimer {
         this.flowQueues.add(queueSet);
       }
       const flow = await inTransaction(this.pool, (client) =>
-        claimWithFlow(client, this.statements.queries, this.schema, params),
+        claimWithFlow(client, this.statements, this.schema, params),
       );
       if (!limited && !flow.inPlay) this.flowQueues.delete(queueSet);
       return flow.result;
