@@ -12,6 +12,7 @@ import pg from "pg";
 
 import type { NewJob, Outcome } from "../../src/stores/contract.ts";
 import { PostgresStore } from "../../src/stores/postgres/postgres-store.ts";
+import { migrationsFor } from "../../src/stores/postgres/sql-files.ts";
 import { dropTestSchema, TEST_PG_URL, testSchemaName } from "../harness/postgres-harness.ts";
 
 const schemas: string[] = [];
@@ -113,6 +114,27 @@ describe("PostgreSQL hot paths", () => {
       assert.equal(heard.length, 2, "both published events arrived");
     });
   }
+
+  it("migration 003 run again over a working schema changes nothing", async () => {
+    const store = await freshStore(true);
+    const [created] = await store.enqueue({ jobs: [newJob()] });
+    const job = await claimOne(store);
+    const hotPaths = migrationsFor(store.schema).find((m) => m.version === 3);
+    assert.ok(hotPaths, "migration 003 exists");
+    await pool.query(hotPaths.sql);
+    const outcome: Outcome = {
+      kind: "complete",
+      id: job.id,
+      token: job.token,
+      result: "1",
+      remove: false,
+    };
+    // The store's connections prepared their statements before the functions were
+    // replaced; they still run, and the lease taken before still settles.
+    assert.deepEqual(await store.settle({ outcomes: [outcome] }), [true]);
+    const [record] = await store.get({ ids: [created?.id ?? ""] });
+    assert.equal(record?.state, "completed");
+  });
 
   it("a short claim reports when the next delayed job is due", async () => {
     const store = await freshStore(true);
