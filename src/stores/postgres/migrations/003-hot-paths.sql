@@ -7,9 +7,9 @@
 -- dropped (a process still running the previous release keeps using its query files),
 -- and CREATE OR REPLACE makes running the file twice harmless.
 --
--- Every function is SET jit = off: the jobs table grows to millions of finished rows,
--- the generic plans' cost estimates then pass jit_above_cost, and compiling costs tens
--- of milliseconds on statements that run in a fraction of one. The claim and settle
+-- Every function is SET jit = off: cost estimates grow with the jobs table, and past
+-- jit_above_cost PostgreSQL would compile expressions on every call, milliseconds of
+-- work for statements that run in a fraction of one. The claim and settle
 -- statements also use plan_cache_mode = force_generic_plan: their plans do not depend
 -- on the values (index scans on partial indexes, rows by primary key), so the five
 -- custom plans PostgreSQL would otherwise build first per connection are pure overhead.
