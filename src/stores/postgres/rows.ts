@@ -8,7 +8,7 @@ import type { ClaimedJob, JobRecord } from "../contract.ts";
  */
 type Big = string | number;
 
-/** A row of claim.sql's RETURNING clause. */
+/** A claimed job: a row of claim_plain() (migration 003) or of claim-lease.sql. */
 export interface ClaimRow {
   id: Big;
   name: string;
