@@ -33,6 +33,8 @@ export type Command =
   | { op: "progress"; lease: number; value: number }
   | { op: "log"; lease: number }
   | { op: "settle"; outcomes: { lease: number; how: SettleKind }[] }
+  /** A settle on one connection at the same instant as a rescue or cancel on the other. */
+  | { op: "settleRace"; lease: number; how: SettleKind; against: "rescue" | "cancel" }
   | { op: "advance"; ms: number }
   | { op: "rescue" }
   | { op: "cancel"; jobs: number[] }
@@ -112,6 +114,15 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
         minLength: 1,
         maxLength: 2,
       }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("settleRace" as const),
+      lease: ref,
+      how: settleKind,
+      against: fc.constantFrom("rescue" as const, "cancel" as const),
     }),
   },
   {

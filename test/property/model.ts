@@ -84,6 +84,14 @@ export class Model {
   readonly jobs = new Map<string, ModelJob>();
   private seq = 0;
 
+  /** An independent copy, to try out one order of two racing commands. */
+  clone(): Model {
+    const copy = new Model();
+    for (const [id, job] of this.jobs) copy.jobs.set(id, { ...job });
+    copy.seq = this.seq;
+    return copy;
+  }
+
   live(queue: string, key: string): ModelJob | undefined {
     for (const job of this.jobs.values()) {
       if (job.queue === queue && job.key === key && LIVE.includes(job.state)) return job;

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 
 import type { ClaimResult, Lease, NewJob, Outcome, Store } from "../../src/stores/contract.ts";
 import type { TestClock } from "../../src/testing/test-clock.ts";
@@ -21,7 +22,7 @@ function pick<T>(items: T[], n: number): T | undefined {
 }
 
 class Run {
-  private readonly model = new Model();
+  private model = new Model();
   /** Every lease ever handed out, stale ones included: fenced commands pick from these. */
   private readonly leases: Lease[] = [];
   /** Every id ever created, removed ones included. */
@@ -65,6 +66,8 @@ class Run {
         return this.log(command.lease);
       case "settle":
         return this.settle(command.outcomes);
+      case "settleRace":
+        return this.settleRace(command.lease, command.how, command.against);
       case "advance":
         this.clock.advance(command.ms);
         return;
@@ -271,6 +274,51 @@ class Run {
     const applied = await this.store.settle({ outcomes, now });
     const expected = outcomes.map((o) => this.model.settle(o, now));
     assert.deepEqual(applied, expected, "settle: applied exactly under a held lease, in order");
+  }
+
+  /**
+   * A worker settles while another process rescues (or an operator cancels) the same job.
+   * Each is one atomic step, so the outcome must be that of one of the two orders; which
+   * order is the store's, and the model follows the one that matches.
+   */
+  private async settleRace(ref: number, how: SettleKind, against: "rescue" | "cancel") {
+    const lease = pick(this.leases, ref);
+    if (!lease) return;
+    const outcome = this.outcome(lease, how);
+    const now = this.now();
+    const [settled, other] = await Promise.all([
+      this.stores[0].settle({ outcomes: [outcome], now }),
+      against === "rescue"
+        ? this.stores[1]
+            .rescue({ limit: 1_000, now })
+            .then((rescued) => rescued.map((r) => `${r.id}:${r.state}:${r.stalls}`).sort())
+        : this.stores[1].cancel({ ids: [lease.id], now }).then((r) => r.map((c) => c.previous)),
+    ]);
+    const observed = { settled, other };
+    const orders = [true, false].map((settleFirst) => {
+      const model = this.model.clone();
+      const settle = () => [model.settle(outcome, now)];
+      const rival = () => {
+        if (against === "cancel") return [model.cancel(lease.id, now)];
+        const expired = model.expired(now).map((j) => j.id);
+        for (const id of expired) model.rescue(id, now);
+        return expired
+          .map((id) => `${id}:${model.jobs.get(id)?.state}:${model.jobs.get(id)?.stalls}`)
+          .sort();
+      };
+      if (settleFirst) {
+        const settled = settle();
+        return { model, expected: { settled, other: rival() } };
+      }
+      const other = rival();
+      return { model, expected: { settled: settle(), other } };
+    });
+    const match = orders.find((o) => isDeepStrictEqual(o.expected, observed));
+    assert.ok(
+      match,
+      `settleRace: ${JSON.stringify(observed)} is the outcome of neither order: ${JSON.stringify(orders.map((o) => o.expected))}`,
+    );
+    this.model = match.model;
   }
 
   private async rescue(): Promise<void> {
