@@ -10,7 +10,10 @@ export interface EnqueueSpec {
   /** 0 or 1: the run's first or second queue. */
   queue: number;
   task: number;
-  /** null, or one of two keys: collisions are frequent on purpose. */
+  /**
+   * null, or one of three keys: collisions are frequent on purpose. Each key is always
+   * used one way, as a task declares it: k0 plain dedupe, k1 debounce, k2 throttle.
+   */
   key: number | null;
   delayMs: number;
   priority: number;
@@ -51,7 +54,7 @@ const refs = fc.array(ref, { minLength: 1, maxLength: 2 });
 const enqueueSpec: fc.Arbitrary<EnqueueSpec> = fc.record({
   queue: fc.nat({ max: 1 }),
   task: fc.nat({ max: 1 }),
-  key: fc.option(fc.nat({ max: 1 }), { freq: 2 }),
+  key: fc.option(fc.nat({ max: 2 }), { freq: 2 }),
   delayMs: delay,
   priority: fc.constantFrom(0, 0, 5, -1),
   attempts: fc.integer({ min: 1, max: 3 }),

@@ -13,6 +13,7 @@ export interface ModelJob {
   id: string;
   /** Creation order, for the claim order's last tie-break. */
   seq: number;
+  createdAt: number;
   name: string;
   queue: string;
   /** The stored state: a due `scheduled` job stays `scheduled` here; see {@link reported}. */
@@ -61,6 +62,10 @@ export interface NewModelJob {
   attempts: number;
   maxStalls: number;
   key: string | null;
+  /** With `key`: a live holder not yet started takes the new data, due this long after now. */
+  debounceMs: number | null;
+  /** With `key`: the key's newest job created less than this long ago is returned. */
+  throttleMs: number | null;
 }
 
 const LIVE: readonly JobState[] = ["scheduled", "waiting", "active"];
@@ -99,9 +104,32 @@ export class Model {
     return undefined;
   }
 
-  /** The live holder of the new job's key, which enqueue returns instead of inserting. */
-  holder(job: NewModelJob): ModelJob | undefined {
-    return job.key === null ? undefined : this.live(job.queue, job.key);
+  /**
+   * The job enqueue returns instead of inserting a new one: the live holder of its key
+   * (debounced first when it has not started), or with throttle the key's newest job
+   * created within the window, in any state.
+   */
+  holder(job: NewModelJob, now: number): ModelJob | undefined {
+    if (job.key === null) return undefined;
+    const live = this.live(job.queue, job.key);
+    if (live && job.debounceMs !== null && live.state !== "active") {
+      live.data = job.data;
+      live.runAt = now + job.debounceMs;
+      live.state = dueState(live.runAt, now);
+    }
+    if (live || job.throttleMs === null) return live;
+    const since = now - job.throttleMs;
+    let newest: ModelJob | undefined;
+    for (const j of this.jobs.values()) {
+      if (j.queue !== job.queue || j.key !== job.key || j.createdAt <= since) continue;
+      if (
+        !newest ||
+        j.createdAt > newest.createdAt ||
+        (j.createdAt === newest.createdAt && j.seq > newest.seq)
+      )
+        newest = j;
+    }
+    return newest;
   }
 
   insert(id: string, job: NewModelJob, now: number): ModelJob {
@@ -109,6 +137,7 @@ export class Model {
     const stored: ModelJob = {
       id,
       seq: this.seq++,
+      createdAt: now,
       name: job.name,
       queue: job.queue,
       state: dueState(runAt, now),

@@ -15,6 +15,9 @@ import { ANY_ERROR, Model, type ModelOutcome } from "./model.ts";
 
 const RESULT = JSON.stringify({ ok: true });
 const ERROR = JSON.stringify({ name: "Error", message: "boom" });
+/** The debounce of key k1 and the throttle window of key k2 (commands.ts). */
+const DEBOUNCE_MS = 1_500;
+const THROTTLE_MS = 2_000;
 
 /** Picks the `n`th item (modulo), or undefined from an empty list. */
 function pick<T>(items: T[], n: number): T | undefined {
@@ -96,8 +99,8 @@ class Run {
       maxStalls: spec.maxStalls,
       key: spec.key === null ? null : `k${spec.key}`,
       group: null,
-      debounceMs: null,
-      throttleMs: null,
+      debounceMs: spec.key === 1 ? DEBOUNCE_MS : null,
+      throttleMs: spec.key === 2 ? THROTTLE_MS : null,
     };
   }
 
@@ -109,7 +112,7 @@ class Run {
     jobs.forEach((job, i) => {
       const result = results[i];
       assert.ok(result);
-      const holder = this.model.holder(job);
+      const holder = this.model.holder(job, now);
       if (holder) {
         let expected = this.model.expected(holder.id, now)?.state;
         if (
@@ -122,7 +125,7 @@ class Run {
         assert.deepEqual(
           result,
           { id: holder.id, created: false, state: expected },
-          `enqueue[${i}]: the key's live holder is returned, in input order`,
+          `enqueue[${i}]: the key's holder is returned, in input order`,
         );
       } else {
         assert.equal(result.created, true, `enqueue[${i}]: a job without a live holder is created`);
