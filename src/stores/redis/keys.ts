@@ -117,6 +117,23 @@ export function groupByQueue(ids: string[]): Map<string, { index: number; n: str
   return groups;
 }
 
+/**
+ * Positions of `items` cut into runs of consecutive items of one queue, in input order.
+ * Enqueue writes one run per script, so new jobs are numbered in input order across
+ * queues too (numbers follow the server's clock), and claim's last tie-break, enqueue
+ * order, holds for a batch that interleaves queues.
+ */
+export function queueRuns<T>(items: T[], queueOf: (item: T) => string): [string, number[]][] {
+  const runs: [string, number[]][] = [];
+  items.forEach((item, index) => {
+    const queue = queueOf(item);
+    const last = runs[runs.length - 1];
+    if (last && last[0] === queue) last[1].push(index);
+    else runs.push([queue, [index]]);
+  });
+  return runs;
+}
+
 /** Positions of `items` grouped by queue, in input order within each queue. */
 export function indexesByQueue<T>(items: T[], queueOf: (item: T) => string): Map<string, number[]> {
   const groups = new Map<string, number[]>();

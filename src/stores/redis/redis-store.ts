@@ -56,6 +56,7 @@ import {
   type JobAddress,
   jobId,
   parseJobId,
+  queueRuns,
   RedisKeys,
 } from "./keys.ts";
 import { listJobs } from "./list-jobs.ts";
@@ -206,11 +207,12 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Atomic as a batch on a single server: jobs of several queues go in one MULTI/EXEC.
-   * On Redis Cluster each queue's jobs are written atomically, the queues independently.
+   * Atomic as a batch on a single server: jobs of several queues go in one MULTI/EXEC,
+   * one script per run of consecutive jobs of a queue (keys.ts, queueRuns). On Redis
+   * Cluster each run is written atomically, the runs independently.
    */
   async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
-    const byQueue = [...indexesByQueue(params.jobs, (job) => job.queue)];
+    const byQueue = queueRuns(params.jobs, (job) => job.queue);
     await this.registerQueues(byQueue.map(([queue]) => queue));
     const calls = byQueue.map(([queue, indexes]) => ({
       name: "enqueue" as const,

@@ -15,7 +15,8 @@ function held(holder: Holder): EnqueueResult {
  */
 function existing(sql: Statements, job: NewJob, now: number): EnqueueResult | null {
   if (job.key === null) return null;
-  const live = sql["find-live-key"].get({ queue: job.queue, key: job.key }) as Holder | undefined;
+  const live = sql["find-live-key"].get({ queue: job.queue, key: job.key, now }) as
+    Holder | undefined;
   if (live && job.debounceMs !== null) {
     const moved = sql.debounce.get({
       id: live.id,
@@ -32,6 +33,7 @@ function existing(sql: Statements, job: NewJob, now: number): EnqueueResult | nu
       queue: job.queue,
       key: job.key,
       since: now - job.throttleMs,
+      now,
     }) as Holder | undefined;
     if (recent) return held(recent);
   }
