@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { ClaimResult, Lease, NewJob, Outcome, Store } from "../../src/stores/contract.ts";
 import type { TestClock } from "../../src/testing/test-clock.ts";
 import type { Command, EnqueueSpec, SettleKind } from "./commands.ts";
-import { accepts, excepts } from "./deviations.ts";
+import { excepts } from "./deviations.ts";
 import { ANY_ERROR, Model, type ModelOutcome } from "./model.ts";
 
 const RESULT = JSON.stringify({ ok: true });
@@ -114,14 +114,7 @@ class Run {
       assert.ok(result);
       const holder = this.model.holder(job, now);
       if (holder) {
-        let expected = this.model.expected(holder.id, now)?.state;
-        if (
-          result.state === "scheduled" &&
-          expected === "waiting" &&
-          accepts(this.kind, "pg-dedupe-reports-stored-state")
-        ) {
-          expected = "scheduled";
-        }
+        const expected = this.model.expected(holder.id, now)?.state;
         assert.deepEqual(
           result,
           { id: holder.id, created: false, state: expected },
@@ -271,13 +264,10 @@ class Run {
   }
 
   private async settle(specs: { lease: number; how: SettleKind }[]): Promise<void> {
-    let outcomes = specs.flatMap((s) => {
+    const outcomes = specs.flatMap((s) => {
       const lease = pick(this.leases, s.lease);
       return lease ? [this.outcome(lease, s.how)] : [];
     });
-    if (accepts(this.kind, "pg-settle-one-job-twice")) {
-      outcomes = outcomes.filter((o, i) => outcomes.findIndex((p) => p.id === o.id) === i);
-    }
     if (outcomes.length === 0) return;
     const now = this.now();
     const applied = await this.store.settle({ outcomes, now });

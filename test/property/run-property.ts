@@ -2,9 +2,9 @@
  * The model-based property test of one store: random command sequences (commands.ts)
  * run against the store and the model (model.ts), compared after every step.
  *
- * ERRAND_PROPERTY_RUNS sets the number of sequences (default 25, about 20 s per store;
- * the full suite uses 1000). ERRAND_PROPERTY_SEED replays a failure's seed, and
- * ERRAND_PROPERTY_STRICT=1 fails on the accepted deviations (deviations.ts).
+ * ERRAND_PROPERTY_RUNS sets the number of sequences (default 25, a few seconds per store;
+ * the full suite uses 1000). ERRAND_PROPERTY_SEED replays a failure's seed. Differences
+ * by design are listed in deviations.ts; any other difference fails the run.
  */
 import { test } from "node:test";
 
@@ -14,7 +14,6 @@ import type { Store } from "../../src/stores/contract.ts";
 import { TestClock } from "../../src/testing/test-clock.ts";
 import type { StoreHarness } from "../harness/store-harness.ts";
 import { commands } from "./commands.ts";
-import { STRICT } from "./deviations.ts";
 import { runCommands } from "./run-commands.ts";
 
 function positiveInt(name: string, fallback: number): number {
@@ -28,8 +27,7 @@ function positiveInt(name: string, fallback: number): number {
 export function runProperty(harness: StoreHarness): void {
   const runs = positiveInt("ERRAND_PROPERTY_RUNS", 25);
   const seed = process.env.ERRAND_PROPERTY_SEED;
-  const mode = STRICT ? "strict" : "known deviations accepted";
-  test(`model-based property test on ${harness.name} (${runs} runs, ${mode})`, async () => {
+  test(`model-based property test on ${harness.name} (${runs} runs)`, async () => {
     const target = await harness.prepare();
     // Two connections, like two worker processes; runs share them and clean up after
     // themselves, so a run costs no migration.
