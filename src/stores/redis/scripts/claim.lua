@@ -20,11 +20,12 @@
 -- job or both see room for the same last slot, and each lease gets a token no other has.
 local now = clock(ARGV[1])
 local limit = tonumber(ARGV[2])
-if redis.call('HGET', K.meta, 'paused') then return { -1, 0 } end
+local meta = redis.call('HMGET', K.meta, 'paused', 'served')
+if meta[1] then return { -1, 0 } end
 promote(now)
 init_limits(ARGV[6], now)
 init_rotation(now)
-local picks, served, seq = rotate(limit)
+local picks, served, seq = rotate(limit, meta[2])
 
 -- Leases the picks: the same changes as leave (waiting) then enter (active) per job, made
 -- with one command per set for the whole claim, since claim is the busiest script.
