@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 
 import type { ClaimedJob, ClaimParams, ClaimResult } from "../contract.ts";
-import { compareClaimOrder, toClaimedJob } from "./records.ts";
+import { type ClaimReply, compareClaimOrder, toClaimedJobs } from "./records.ts";
 import type { ScriptName } from "./script-loader.ts";
 
 /** Runs one script on one queue's keys. */
@@ -23,16 +23,17 @@ async function claimFrom(
   params: ClaimParams,
 ): Promise<QueueClaim> {
   const token = `${randomBytes(9).toString("base64url")}.`;
-  const [jobs, nextDue] = (await run("claim", queue, [
+  const reply = (await run("claim", queue, [
     params.now ?? "",
     limit,
     params.leaseMs,
     params.workerId,
     token,
     limitsArg(params),
-  ])) as [unknown[][], number];
+  ])) as ClaimReply;
+  const nextDue = Number(reply[0]);
   return {
-    jobs: jobs.map((job) => toClaimedJob(job, queue)),
+    jobs: toClaimedJobs(reply, queue, token),
     nextDueInMs: nextDue < 0 ? null : nextDue,
   };
 }

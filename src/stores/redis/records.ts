@@ -13,38 +13,41 @@ function numberOr<T>(value: Field | number | undefined, fallback: T): number | T
   return value === null || value === undefined || value === "" ? fallback : Number(value);
 }
 
-/** A claim.lua job: {n, token, leaseExpiresAt, name, data, priority, attempt, attempts, stalls, maxStalls, key, group, createdAt, runAt}. */
-export function toClaimedJob(reply: unknown[], queue: string): ClaimedJob {
-  const [n, token, lease, name, data, priority, attempt, attempts, stalls, maxStalls] = reply as [
-    number,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  const [key, group, createdAt, runAt] = reply.slice(10) as Field[];
-  return {
-    id: jobId(n, queue),
-    name,
-    queue,
-    data,
-    priority: Number(priority),
-    attempt: Number(attempt),
-    attempts: Number(attempts),
-    stalls: Number(stalls),
-    maxStalls: Number(maxStalls),
-    key: key ?? null,
-    group: group ?? null,
-    token,
-    createdAt: Number(createdAt),
-    runAt: Number(runAt),
-    leaseExpiresAt: Number(lease),
-  };
+/** claim.lua's flat reply: nextDueInMs, leaseExpiresAt, then CLAIM_FIELDS fields per job. */
+export type ClaimReply = (string | number | null)[];
+
+const CLAIM_FIELDS = 12;
+
+/**
+ * The jobs of a claim.lua reply. Per job: n, name, data, priority, attempt, attempts, stalls,
+ * maxStalls, key, group, createdAt, runAt; the i-th job (from 1) holds the token
+ * `tokenPrefix + i`, and all share the lease expiry.
+ */
+export function toClaimedJobs(reply: ClaimReply, queue: string, tokenPrefix: string): ClaimedJob[] {
+  const leaseExpiresAt = Number(reply[1]);
+  const jobs: ClaimedJob[] = [];
+  for (let at = 2; at + CLAIM_FIELDS <= reply.length; at += CLAIM_FIELDS) {
+    const key = reply[at + 8] as Field;
+    const group = reply[at + 9] as Field;
+    jobs.push({
+      id: jobId(reply[at] as string, queue),
+      name: reply[at + 1] as string,
+      queue,
+      data: reply[at + 2] as string,
+      priority: Number(reply[at + 3]),
+      attempt: Number(reply[at + 4]),
+      attempts: Number(reply[at + 5]),
+      stalls: Number(reply[at + 6]),
+      maxStalls: Number(reply[at + 7]),
+      key: key ?? null,
+      group: group ?? null,
+      token: `${tokenPrefix}${jobs.length + 1}`,
+      createdAt: Number(reply[at + 10]),
+      runAt: Number(reply[at + 11]),
+      leaseExpiresAt,
+    });
+  }
+  return jobs;
 }
 
 /** Claim order: priority high to low, then due time, then enqueue order (job number, queue). */

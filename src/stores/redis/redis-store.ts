@@ -24,7 +24,6 @@ import type {
   ListParams,
   ListResult,
   LogParams,
-  NewJob,
   Outcome,
   ProgressParams,
   PruneParams,
@@ -50,20 +49,21 @@ import {
   toStoreError,
   watchErrors,
 } from "./connection.ts";
+import { enqueueJobs } from "./enqueue-jobs.ts";
 import {
   DEFAULT_PREFIX,
   indexesByQueue,
   type JobAddress,
   jobId,
   parseJobId,
-  queueRuns,
   RedisKeys,
 } from "./keys.ts";
+import { checkLayout } from "./layout-version.ts";
 import { listJobs } from "./list-jobs.ts";
 import { toJobRecord } from "./records.ts";
 import { RedisEventStream } from "./redis-events.ts";
 import { RedisSchedules } from "./redis-schedules.ts";
-import { enqueueArgs, rawJobArgs, settleArgs } from "./script-args.ts";
+import { rawJobArgs, settleArgs } from "./script-args.ts";
 import { runScript, runScriptsTogether, type ScriptName } from "./script-loader.ts";
 import { TaskPauses } from "./task-pauses.ts";
 
@@ -82,12 +82,6 @@ export interface RedisStoreOptions {
   logger?: Logger;
 }
 
-/**
- * The data layout this release writes; `migrate` refuses data from another one. Layout 2
- * (flow control) splits the waiting jobs into lanes by group and task; layout 1 was never
- * released.
- */
-const LAYOUT_VERSION = 2;
 /** How long a call waits for a connection that is being opened. */
 const CONNECT_WAIT_MS = 2_000;
 
@@ -190,49 +184,19 @@ export class RedisStore implements Store {
     return this.call((client) => client.smembers(this.keys.queues));
   }
 
-  async migrate(): Promise<void> {
-    const stored = await this.call((client) => client.get(this.keys.version));
-    if (stored !== null && Number(stored) > LAYOUT_VERSION) {
-      throw new ConfigError(
-        `The Redis data under prefix "${this.keys.prefix}" was written by a newer Errand (layout ${stored}); upgrade this process.`,
-      );
-    }
-    if (stored !== null && Number(stored) < LAYOUT_VERSION) {
-      throw new ConfigError(
-        `The Redis data under prefix "${this.keys.prefix}" was written by a pre-release Errand (layout ${stored}); drain it with that build, or use another prefix.`,
-      );
-    }
-    if (stored === null)
-      await this.call((client) => client.set(this.keys.version, LAYOUT_VERSION, "NX"));
+  migrate(): Promise<void> {
+    return checkLayout((fn) => this.call(fn), this.keys);
   }
 
-  /**
-   * Atomic as a batch on a single server: jobs of several queues go in one MULTI/EXEC,
-   * one script per run of consecutive jobs of a queue (keys.ts, queueRuns). On Redis
-   * Cluster each run is written atomically, the runs independently.
-   */
-  async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
-    const byQueue = queueRuns(params.jobs, (job) => job.queue);
-    await this.registerQueues(byQueue.map(([queue]) => queue));
-    const calls = byQueue.map(([queue, indexes]) => ({
-      name: "enqueue" as const,
-      base: this.keys.queue(queue),
-      args: [
-        params.now ?? "",
-        queue,
-        ...indexes.flatMap((i) => enqueueArgs(params.jobs[i] as NewJob)),
-      ],
-    }));
-    const replies = await this.call((client) => runScriptsTogether(client, calls));
-    const results: EnqueueResult[] = new Array(params.jobs.length);
-    byQueue.forEach(([queue, indexes], q) => {
-      const queueReplies = replies[q] as [number, number, EnqueueResult["state"]][];
-      indexes.forEach((index, i) => {
-        const [n, created, state] = queueReplies[i] as (typeof queueReplies)[number];
-        results[index] = { id: jobId(n, queue), created: created === 1, state };
-      });
-    });
-    return results;
+  enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
+    return enqueueJobs(
+      {
+        keys: this.keys,
+        registerQueues: (queues) => this.registerQueues(queues),
+        runTogether: (calls) => this.call((client) => runScriptsTogether(client, calls)),
+      },
+      params,
+    );
   }
 
   claim(params: ClaimParams): Promise<ClaimResult> {

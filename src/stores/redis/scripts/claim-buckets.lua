@@ -30,7 +30,7 @@ local function init_rotation(now)
 end
 
 local function bucket(group, served, used)
-  return { group = group, served = served, used = used, excluded = {} }
+  return { group = group, served = served, used = used, excluded = {}, mid = used > 0 }
 end
 
 -- The buckets of the first round, one at a time: mid-turn ones, then `groups` page by page.

@@ -12,12 +12,13 @@
 -- takes, harmless to repeat) and reads. It leases nothing and moves no rotation: claim.lua
 -- walks again when it runs, so a job taken meanwhile is simply not claimed twice.
 local now = clock(ARGV[1])
-if redis.call('HGET', K.meta, 'paused') then return { {}, -1 } end
+local meta = redis.call('HMGET', K.meta, 'paused', 'served')
+if meta[1] then return { {}, -1 } end
 promote(now)
 init_limits(ARGV[3], now)
 init_rotation(now)
 local candidates = {}
-for _, pick in ipairs((rotate(tonumber(ARGV[2])))) do
+for _, pick in ipairs((rotate(tonumber(ARGV[2]), meta[2]))) do
   candidates[#candidates + 1] = pick.member
   candidates[#candidates + 1] = num(pick.score)
 end

@@ -33,11 +33,12 @@ local function list_iter(list)
   end
 end
 
--- Picks up to `limit` jobs, turn after turn. Returns the picks, the buckets it served
--- (a set) and the rotation sequence's new value.
-local function rotate(limit)
+-- Picks up to `limit` jobs, turn after turn, from `seq`, the rotation sequence (meta
+-- `served`, which the caller read with the paused flag). Returns the picks, the buckets it
+-- served (a set) and the sequence's new value.
+local function rotate(limit, seq)
   local picks, served = {}, {}
-  local seq = tonumber(redis.call('HGET', K.meta, 'served') or '0')
+  seq = tonumber(seq or '0')
   lane_chunk = math.min(limit, 100)
   local round = bucket_source()
   while round and #picks < limit do
@@ -73,10 +74,10 @@ local function save_rotation(served, seq)
   if next(served) == nil then return end
   redis.call('HSET', K.meta, 'served', num(seq))
   for b in pairs(served) do
-    if redis.call('ZSCORE', K.groups, b.group) then
+    if not left_rotation[b.group] then
       redis.call('ZADD', K.groups, num(b.served), b.group)
       if b.used > 0 then redis.call('HSET', K.turns, b.group, b.used)
-      else redis.call('HDEL', K.turns, b.group) end
+      elseif b.mid then redis.call('HDEL', K.turns, b.group) end
     end
   end
 end

@@ -7,27 +7,30 @@
 -- ARGV[4]  the worker's id, recorded for operators
 -- ARGV[5]  token prefix, random per call; each job's token is the prefix plus its index
 -- ARGV[6]  the worker's limits by task, as JSON ('' for none)
--- Returns  {jobs, nextDueInMs}. jobs: one {n, token, leaseExpiresAt, name, data, priority,
---          attempt, attempts, stalls, maxStalls, key, group, createdAt, runAt} per job, in
---          the order the rotation took them. nextDueInMs: when fewer than `limit` were
---          claimed, ms until the next scheduled job is due, a block ends or a full rate
---          window has room, whichever comes first (-1: none); -1 otherwise. A paused queue
---          gives no jobs; jobs of paused or blocked tasks, or over a limit, stay waiting.
+-- Returns  one flat array: nextDueInMs, leaseExpiresAt, then 12 fields per job: n, name,
+--          data, priority, attempt, attempts, stalls, maxStalls, key, group, createdAt, runAt,
+--          in the order the rotation took them (the i-th job's token is the prefix plus i).
+--          Flat, so neither side builds a nested reply per job. nextDueInMs: when fewer than
+--          `limit` were claimed, ms until the next scheduled job is due, a block ends or a
+--          full rate window has room, whichever comes first (-1: none); -1 otherwise. A
+--          paused queue gives no jobs; jobs of paused or blocked tasks, or over a limit,
+--          stay waiting.
 -- Atomic: promoting due jobs, counting running jobs and starts, choosing, leasing,
 -- recording starts and moving the rotation are one script, so no two claims lease the same
 -- job or both see room for the same last slot, and each lease gets a token no other has.
 local now = clock(ARGV[1])
 local limit = tonumber(ARGV[2])
-if redis.call('HGET', K.meta, 'paused') then return { {}, -1 } end
+local meta = redis.call('HMGET', K.meta, 'paused', 'served')
+if meta[1] then return { -1, 0 } end
 promote(now)
 init_limits(ARGV[6], now)
 init_rotation(now)
-local picks, served, seq = rotate(limit)
+local picks, served, seq = rotate(limit, meta[2])
 
 -- Leases the picks: the same changes as leave (waiting) then enter (active) per job, made
 -- with one command per set for the whole claim, since claim is the busiest script.
 local lease = num(now + tonumber(ARGV[3]))
-local jobs, ns, actives, leases, lanes, running = {}, {}, {}, {}, {}, {}
+local jobs, ns, actives, leases, lanes, running = { -1, lease }, {}, {}, {}, {}, {}
 for i, pick in ipairs(picks) do
   local n = num(string.sub(pick.member, 17))
   local token = ARGV[5] .. i
@@ -43,8 +46,11 @@ for i, pick in ipairs(picks) do
   running[lane] = running[lane] or { name = pick.task, group = f[9] or nil, by = 0 }
   running[lane].by = running[lane].by + 1
   record_start(pick.task, pick.group, token)
-  jobs[i] = { tonumber(n), token, lease, f[1], f[2], f[3], attempt, f[5], f[6], f[7], f[8],
-    f[9], f[10], f[11] }
+  local j = #jobs
+  jobs[j + 1], jobs[j + 2], jobs[j + 3], jobs[j + 4], jobs[j + 5], jobs[j + 6] =
+    n, f[1], f[2], f[3], attempt, f[5]
+  jobs[j + 7], jobs[j + 8], jobs[j + 9], jobs[j + 10], jobs[j + 11], jobs[j + 12] =
+    f[6], f[7], f[8], f[9], f[10], f[11]
 end
 if #ns > 0 then
   call_many('ZREM', K.pending, ns)
@@ -58,6 +64,5 @@ if #ns > 0 then
   for _, job in pairs(running) do count_running(job, job.by) end
 end
 save_rotation(served, seq)
-local next_due = -1
-if #jobs < limit then next_due = soonest(now, { unblock_at, rate_room_at }) end
-return { jobs, next_due }
+if #ns < limit then jobs[1] = soonest(now, { unblock_at, rate_room_at }) end
+return jobs

@@ -1,12 +1,61 @@
 -- enqueue-job: inserts one new job the way enqueue does, with deduplication, debounce and
 -- throttle. A library: the loader puts it after lib.lua in front of enqueue.lua and
 -- fire-schedule.lua, so a schedule's occurrence is enqueued exactly like any other job.
+-- New jobs' index entries are gathered and written once per batch by `write_new_jobs`
+-- (every caller runs it before it returns), one command per set instead of six per job.
 -- Throttle windows: `throttle` (zset: key -> end of the window of the key's newest
 -- throttled job) and `throttled` (hash: key -> that job's number). A window that has
 -- ended is dropped: after it, only a live job holds the key, through `keys`.
 
 -- The number of fields one job takes in a script's ARGV (see enqueue_job).
 local JOB_FIELDS = 11
+
+-- Index entries of new jobs not written yet: `all` and `pending` (ZADD arguments), `due`
+-- (scheduled jobs), and the waiting jobs by lane, lanes in the order they first appear.
+local new_all, new_pending, new_due, new_lanes, lane_order = {}, {}, {}, {}, {}
+
+local function defer_index(n, state, job)
+  new_all[#new_all + 1], new_all[#new_all + 2] = n, n
+  new_pending[#new_pending + 1], new_pending[#new_pending + 2] = n, n
+  if state == 'scheduled' then
+    new_due[#new_due + 1], new_due[#new_due + 2] = num(job.runAt), n
+    return
+  end
+  local group = job.group or ''
+  local lane = base .. 'lane:' .. scope(job.name, group)
+  local l = new_lanes[lane]
+  if not l then
+    l = { task = job.name, group = group, args = {} }
+    new_lanes[lane], lane_order[#lane_order + 1] = l, lane
+  end
+  l.args[#l.args + 1], l.args[#l.args + 2] = -tonumber(job.priority), waiting_member(job.runAt, n)
+end
+
+-- Writes the gathered entries: the same sets `enter` and `join_lane` (job-states.lua) keep,
+-- so a lane or bucket that was empty joins the rotation, buckets in order of arrival.
+local function write_new_jobs()
+  if #new_all == 0 then return end
+  call_many('ZADD', K.all, new_all)
+  call_many('ZADD', K.pending, new_pending)
+  if #new_due > 0 then call_many('ZADD', K.due, new_due) end
+  local waiting = 0
+  for _, lane in ipairs(lane_order) do
+    local l, added = new_lanes[lane], 0
+    for i = 1, #l.args, 1000 do
+      added = added + redis.call('ZADD', lane, unpack(l.args, i, math.min(i + 999, #l.args)))
+    end
+    waiting = waiting + added
+    if added > 0 and redis.call('ZCARD', lane) == added then
+      redis.call('SADD', base .. 'lanes:' .. l.group, l.task)
+      if not redis.call('ZSCORE', K.groups, l.group) then
+        local arrival = redis.call('HINCRBY', K.meta, 'arrivals', 1)
+        redis.call('ZADD', K.groups, num(arrival - 4503599627370496), l.group)
+      end
+    end
+  end
+  if waiting > 0 then redis.call('HINCRBY', K.meta, 'waiting', waiting) end
+  new_all, new_pending, new_due, new_lanes, lane_order = {}, {}, {}, {}, {}
+end
 
 -- Forgets throttle windows that have ended, a bounded number per call.
 local function drop_ended_windows(now)
@@ -25,6 +74,9 @@ local function existing(now, key, data, debounce_ms, throttle_ms)
   if n then
     local job = load(n)
     if debounce_ms ~= '' and (job.state == 'scheduled' or job.state == 'waiting') then
+      -- leave and enter below need the holder's entries (it may be new in this batch), and
+      -- buckets must join the rotation in the batch's order.
+      write_new_jobs()
       leave(n, job)
       job.runAt = now + tonumber(debounce_ms)
       local state = 'waiting'
@@ -46,7 +98,8 @@ end
 -- Enqueues the job whose JOB_FIELDS fields start at ARGV[i]: name, data (JSON), priority,
 -- runAt ('' = now + delayMs), delayMs, attempts, maxStalls, key ('' = none), group
 -- ('' = none), debounceMs ('' = none), throttleMs ('' = none). `next_number` comes from
--- number_source(). Returns {n, created (1|0), state}.
+-- number_source(). Returns {n, created (1|0), state}. The caller runs write_new_jobs after
+-- its last enqueue_job.
 local function enqueue_job(now, queue, next_number, i)
   local key, group = ARGV[i + 7], ARGV[i + 8]
   if key ~= '' then
@@ -68,11 +121,13 @@ local function enqueue_job(now, queue, next_number, i)
     end
   end
   if group ~= '' then fields[#fields + 1], fields[#fields + 2] = 'group', group end
-  redis.call('ZADD', K.all, n, n)
   local state = 'waiting'
   if run_at > now then state = 'scheduled' end
   local job = { priority = ARGV[i + 2], runAt = run_at, name = ARGV[i] }
   if group ~= '' then job.group = group end
-  enter(n, state, job, fields)
+  -- What `enter` does, with the sets left to write_new_jobs.
+  fields[#fields + 1], fields[#fields + 2] = 'state', state
+  redis.call('HSET', job_key(n), unpack(fields))
+  defer_index(n, state, job)
   return { tonumber(n), 1, state }
 end

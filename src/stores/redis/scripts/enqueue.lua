@@ -18,5 +18,6 @@ local out = {}
 for i = 3, #ARGV, JOB_FIELDS do
   out[#out + 1] = enqueue_job(now, queue, next_number, i)
 end
+write_new_jobs()
 save_numbers()
 return out

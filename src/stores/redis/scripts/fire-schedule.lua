@@ -21,5 +21,6 @@ redis.call('ZADD', K.schedules, ARGV[4], ARGV[2])
 if #ARGV < 6 then return { 1 } end
 local next_number = number_source()
 local job = enqueue_job(now, ARGV[5], next_number, 6)
+write_new_jobs()
 save_numbers()
 return { 1, job[1], job[2], job[3] }

@@ -7,7 +7,7 @@
 -- Returns a function giving the next number; `save_numbers` records the last one given.
 local last_number = nil
 local function number_source()
-  local t = redis.call('TIME')
+  local t = server_time()
   local next_n = math.max(tonumber(t[1]) * 1000000 + tonumber(t[2]),
     tonumber(redis.call('HGET', K.meta, 'last') or '0') + 1)
   return function()

@@ -20,6 +20,9 @@ local function join_lane(n, job)
   end
 end
 
+-- Buckets this script took out of the rotation, so a claim knows without asking again.
+local left_rotation = {}
+
 -- After jobs left a lane: an emptied lane leaves its bucket, an emptied bucket the rotation.
 local function lane_left(lane, task, group)
   if redis.call('EXISTS', lane) == 1 then return end
@@ -28,6 +31,7 @@ local function lane_left(lane, task, group)
   if redis.call('EXISTS', lanes) == 0 then
     redis.call('ZREM', K.groups, group)
     redis.call('HDEL', K.turns, group)
+    left_rotation[group] = true
   end
 end
 

@@ -53,10 +53,17 @@ local function schedule_key(name) return base .. 'schedule:' .. name end
 -- A whole number as a plain decimal string.
 local function num(x) return string.format('%.0f', tonumber(x)) end
 
+-- The server's TIME reply, read once per script: every use in one script is one instant.
+local time_reply = nil
+local function server_time()
+  time_reply = time_reply or redis.call('TIME')
+  return time_reply
+end
+
 -- The store's clock in ms: the `now` a test passed, else the server's TIME.
 local function clock(arg)
   if arg ~= nil and arg ~= '' then return tonumber(arg) end
-  local t = redis.call('TIME')
+  local t = server_time()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 

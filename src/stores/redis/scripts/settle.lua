@@ -11,14 +11,58 @@
 --                       delayMs, the start undone (its recorded rate-limit start stays)
 -- Returns   one 1 (applied) or 0 (stale token, or the job is no longer active) per outcome.
 -- Atomic: each outcome's fence (state active, token matches) and its change are one
--- step, so a worker whose lease was rescued or cancelled changes nothing.
+-- step, so a worker whose lease was rescued or cancelled changes nothing. The fence reads
+-- the job's hash, and each outcome rewrites the hash's state before the next outcome is
+-- fenced, so a job named twice in one batch is settled once.
+--
+-- Finishing outcomes (complete, remove, dead) are what a busy worker sends, so they touch
+-- only the job's own hash as they go; their index changes (the same ones `leave` and
+-- `enter` make) are gathered and written once for the whole batch at the end, one command
+-- per set. A finished job keeps its last token, lease and worker fields: they are fenced
+-- by its state, and deleting them would cost one more command per job. The other outcomes
+-- put the job back in line through `leave` and `enter` at once.
 local now = clock(ARGV[1])
+local at = num(now)
 local out = {}
+-- Gathered index changes: jobs leaving active; ZADD arguments of the finished sets; jobs
+-- deleted; running-count changes by scope, with their scopes in first-seen order.
+local gone, completed, done_completed, dead, done_failed, removed = {}, {}, {}, {}, {}, {}
+local running, scopes = {}, {}
 
-local function finish(n, job, state, field, value)
-  leave(n, job)
-  enter(n, state, { finishedAt = now }, { field, value, 'finishedAt', num(now) })
+local function not_running(job)
+  local list = { scope(job.name, '') }
+  if job.group then list[2] = scope(job.name, job.group) end
+  for _, s in ipairs(list) do
+    if not running[s] then
+      running[s] = 0
+      scopes[#scopes + 1] = s
+    end
+    running[s] = running[s] - 1
+  end
+end
+
+-- The job leaves active: the part of `leave` that is written per batch.
+local function leaves_active(n, job)
+  gone[#gone + 1] = n
+  not_running(job)
+end
+
+-- Completes the job (state 'completed', `value` its result) or makes it dead ('dead', the error).
+local function finish(n, job, state, value)
+  leaves_active(n, job)
+  local field, set, done = 'result', completed, done_completed
+  if state == 'dead' then field, set, done = 'error', dead, done_failed end
+  redis.call('HSET', job_key(n), 'state', state, field, value, 'finishedAt', at)
+  set[#set + 1], set[#set + 2] = n, n
+  done[#done + 1], done[#done + 2] = at, n
   release_key(n, job)
+end
+
+local function remove(n, job)
+  leaves_active(n, job)
+  release_key(n, job)
+  removed[#removed + 1] = n
+  redis.call('DEL', job_key(n), logs_key(n))
 end
 
 -- Makes the job due again at now + delay_ms, with `fields` written in the same step.
@@ -44,6 +88,16 @@ local function release(n, job)
   enter(n, 'waiting', job, { 'attempt', math.max(job.attempt - 1, 0) })
 end
 
+-- An unknown kind fails the whole batch before anything is written, as the gathered index
+-- changes are only written at the end.
+local KINDS = { complete = true, remove = true, retry = true, dead = true, release = true,
+  postpone = true }
+for i = 2, #ARGV, 4 do
+  if not KINDS[ARGV[i]] then
+    return redis.error_reply('ERR errand settle: unknown outcome kind ' .. ARGV[i])
+  end
+end
+
 for i = 2, #ARGV, 4 do
   local kind, n, value = ARGV[i], ARGV[i + 1], ARGV[i + 3]
   local job = leased(n, ARGV[i + 2])
@@ -51,21 +105,36 @@ for i = 2, #ARGV, 4 do
     out[#out + 1] = 0
   else
     if kind == 'complete' then
-      finish(n, job, 'completed', 'result', value)
+      finish(n, job, 'completed', value)
     elseif kind == 'remove' then
-      drop(n, job)
+      remove(n, job)
     elseif kind == 'retry' then
       retry(n, job, value)
     elseif kind == 'dead' then
-      finish(n, job, 'dead', 'error', value)
+      finish(n, job, 'dead', value)
     elseif kind == 'release' then
       release(n, job)
-    elseif kind == 'postpone' then
+    else -- postpone
       requeue(n, job, tonumber(value), { 'attempt', math.max(job.attempt - 1, 0) })
-    else
-      return redis.error_reply('ERR errand settle: unknown outcome kind ' .. kind)
     end
     out[#out + 1] = 1
   end
 end
+
+if #gone > 0 then
+  call_many('ZREM', K.active, gone)
+  call_many('ZREM', K.leases, gone)
+  for _, s in ipairs(scopes) do
+    if redis.call('HINCRBY', K.running, s, running[s]) <= 0 then redis.call('HDEL', K.running, s) end
+  end
+end
+if #completed > 0 then
+  call_many('ZADD', K.completed, completed)
+  call_many('ZADD', K.done_completed, done_completed)
+end
+if #dead > 0 then
+  call_many('ZADD', K.dead, dead)
+  call_many('ZADD', K.done_failed, done_failed)
+end
+if #removed > 0 then call_many('ZREM', K.all, removed) end
 return out
