@@ -61,7 +61,10 @@ export interface SqliteStoreOptions {
    * at the cost of an fsync per commit.
    */
   synchronous?: "normal" | "full";
-  /** How often a listening process reads events written by others. Default 50 ms. */
+  /**
+   * How often a listening process checks for events written by others when its watch on
+   * the `-wal` file reports nothing. Default 50 ms.
+   */
   eventPollMs?: number;
 }
 
@@ -106,7 +109,12 @@ export class SqliteStore implements Store {
       unavailable(error);
     }
     this.sql = prepareStatements(this.db);
-    this.events = new SqliteEventLog(this.sql, options.eventPollMs ?? 50, () => undefined);
+    this.events = new SqliteEventLog(
+      this.sql,
+      options.eventPollMs ?? 50,
+      memory ? null : `${options.path}-wal`,
+      () => undefined,
+    );
     this.capabilities = {
       transactionalEnqueue: false,
       multiProcess: !memory,
@@ -389,6 +397,7 @@ export class SqliteStore implements Store {
   async publish(params: PublishParams): Promise<void> {
     if (params.events.length === 0 || !this.capabilities.crossProcessEvents) return;
     this.write(() => this.events.publish(params.origin, params.events, Date.now()));
+    this.events.delivered(params.origin, params.events);
   }
 
   subscribe(handler: EventHandlerFn): () => void {

@@ -32,6 +32,7 @@ export const QUERY_NAMES = [
   "paused-queues",
   "publish",
   "read-events",
+  "data-version",
   "last-event",
   "prune-events",
   "insert-raw",
