@@ -46,7 +46,7 @@ import { insertRawJob } from "./insert-raw.ts";
 import { migrateSqlite } from "./migrate.ts";
 import { type JobRow, rowId, toJobRecord } from "./rows.ts";
 import * as schedules from "./schedules.ts";
-import { settleOne } from "./settle.ts";
+import { settleMany } from "./settle.ts";
 import { SqliteEventLog } from "./sqlite-events.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
 
@@ -187,7 +187,7 @@ export class SqliteStore implements Store {
 
   async settle(params: SettleParams): Promise<boolean[]> {
     const now = params.now ?? this.storeNow();
-    return this.write(() => params.outcomes.map((outcome) => settleOne(this.sql, outcome, now)));
+    return this.write(() => settleMany(this.sql, params.outcomes, now));
   }
 
   async rescue(params: RescueParams): Promise<RescuedJob[]> {
