@@ -57,8 +57,9 @@ export interface SqliteStoreOptions {
   /** How long a write waits for another process's write to finish. Default 5000 ms. */
   busyTimeoutMs?: number;
   /**
-   * `"normal"` (default) survives any process crash; `"full"` also survives power loss,
-   * at the cost of an fsync per commit.
+   * `"normal"` (default) survives any process crash, but an operating-system crash or
+   * power loss can lose the last commits; `"full"` survives those too, at the cost of an
+   * fsync per commit.
    */
   synchronous?: "normal" | "full";
   /**
