@@ -82,3 +82,46 @@ test("a store's own events reach its subscribers once, in memory, and other stor
     await b.close();
   }
 });
+
+test("other events ride in the next write transaction, and close writes what is still pending", async () => {
+  const path = join(dir, `w${++files}.db`);
+  const writer = new SqliteStore({ path });
+  const reader = new SqliteStore({ path, eventPollMs: 5 });
+  try {
+    const seen = heard(reader);
+    const completed: StoreEvent = { ...event("1"), type: "completed", result: "null" };
+    const written = writer.publish({ origin: "w", events: [completed] });
+    // The enqueue's transaction carries the waiting batch; publish resolves once it commits.
+    await writer.enqueue({
+      jobs: [
+        {
+          name: "t",
+          queue: "q",
+          data: "1",
+          priority: 0,
+          runAt: null,
+          delayMs: 0,
+          attempts: 1,
+          maxStalls: 1,
+          key: null,
+          group: null,
+          debounceMs: null,
+          throttleMs: null,
+        },
+      ],
+    });
+    await written;
+    await until(() => seen.length > 0, 5_000);
+    assert.deepEqual(seen, [{ origin: "w", jobId: "1" }]);
+    void writer.publish({ origin: "w", events: [{ ...completed, jobId: "2" }] });
+    await writer.close();
+    await until(() => seen.length > 1, 5_000);
+    assert.deepEqual(
+      seen.map((s) => s.jobId),
+      ["1", "2"],
+    );
+  } finally {
+    await reader.close();
+    await writer.close();
+  }
+});

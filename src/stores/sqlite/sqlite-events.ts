@@ -25,7 +25,7 @@ interface EventRow {
  * when it changes, asks `PRAGMA data_version` whether another connection committed before
  * reading the rows after the last it saw. A slow poll of the same check stays as the
  * fallback, for file systems where watching reports nothing. Batches this store
- * published go to its subscribers in memory at once and are skipped when read back.
+ * publishes go to its own subscribers in memory at once and are skipped when read back.
  */
 export class SqliteEventLog {
   private readonly handlers = new Set<EventHandlerFn>();
@@ -49,21 +49,23 @@ export class SqliteEventLog {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Appends one batch; call inside a write transaction, then {@link delivered} after it commits. */
-  publish(origin: string, events: StoreEvent[], now: number): void {
-    if (!this.own.has(origin)) {
-      this.own.add(origin);
-      this.ownJson = JSON.stringify([...this.own]);
+  /** Appends batches as rows; call inside a write transaction. */
+  append(batches: readonly { origin: string; events: StoreEvent[] }[], now: number): void {
+    for (const { origin, events } of batches) {
+      if (!this.own.has(origin)) {
+        this.own.add(origin);
+        this.ownJson = JSON.stringify([...this.own]);
+      }
+      this.statements.publish.run({ origin, at: now, body: JSON.stringify(events) });
+      this.publishedSincePrune += 1;
     }
-    this.statements.publish.run({ origin, at: now, body: JSON.stringify(events) });
-    this.publishedSincePrune += 1;
     if (this.publishedSincePrune >= 500) {
       this.publishedSincePrune = 0;
       this.statements["prune-events"].run({ before: now - 60_000 });
     }
   }
 
-  /** Hands a committed batch of this store's to its own subscribers. */
+  /** Hands a batch of this store's to its own subscribers, in memory. */
   delivered(origin: string, events: StoreEvent[]): void {
     this.dispatch(events, origin);
   }
