@@ -46,6 +46,7 @@ export const QUERY_NAMES = [
   "find-recent-key",
   "claim-buckets",
   "claim-head",
+  "claim-head-plain",
   "claim-cursors",
   "last-served",
   "set-cursor",
