@@ -74,16 +74,7 @@ function nextDue(
  */
 function claimPlain(sql: Statements, params: ClaimParams, queues: string[], now: number) {
   const candidates = queues
-    .flatMap(
-      (queue) =>
-        sql["claim-head"].all({
-          queue,
-          grp: null,
-          now,
-          limit: params.limit,
-          excluded: "[]",
-        }) as Head[],
-    )
+    .flatMap((queue) => sql["claim-head-plain"].all({ queue, now, limit: params.limit }) as Head[])
     .sort(compareHeads)
     .slice(0, params.limit);
   if (candidates.length === 0) return [];

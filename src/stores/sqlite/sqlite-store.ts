@@ -42,11 +42,12 @@ import type {
 } from "../contract.ts";
 import { claimJobs } from "./claim.ts";
 import { enqueueJob } from "./enqueue.ts";
+import { EventOutbox } from "./event-outbox.ts";
 import { insertRawJob } from "./insert-raw.ts";
 import { migrateSqlite } from "./migrate.ts";
 import { type JobRow, rowId, toJobRecord } from "./rows.ts";
 import * as schedules from "./schedules.ts";
-import { settleOne } from "./settle.ts";
+import { settleMany } from "./settle.ts";
 import { SqliteEventLog } from "./sqlite-events.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
 
@@ -57,11 +58,15 @@ export interface SqliteStoreOptions {
   /** How long a write waits for another process's write to finish. Default 5000 ms. */
   busyTimeoutMs?: number;
   /**
-   * `"normal"` (default) survives any process crash; `"full"` also survives power loss,
-   * at the cost of an fsync per commit.
+   * `"normal"` (default) survives any process crash, but an operating-system crash or
+   * power loss can lose the last commits; `"full"` survives those too, at the cost of an
+   * fsync per commit.
    */
   synchronous?: "normal" | "full";
-  /** How often a listening process reads events written by others. Default 50 ms. */
+  /**
+   * How often a listening process checks for events written by others when its watch on
+   * the `-wal` file reports nothing. Default 50 ms.
+   */
   eventPollMs?: number;
 }
 
@@ -91,6 +96,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly sql: Statements;
   private readonly events: SqliteEventLog;
+  private readonly outbox: EventOutbox;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -106,7 +112,13 @@ export class SqliteStore implements Store {
       unavailable(error);
     }
     this.sql = prepareStatements(this.db);
-    this.events = new SqliteEventLog(this.sql, options.eventPollMs ?? 50, () => undefined);
+    this.events = new SqliteEventLog(
+      this.sql,
+      options.eventPollMs ?? 50,
+      memory ? null : `${options.path}-wal`,
+      () => undefined,
+    );
+    this.outbox = new EventOutbox(() => this.write(() => undefined), 1);
     this.capabilities = {
       transactionalEnqueue: false,
       multiProcess: !memory,
@@ -116,14 +128,28 @@ export class SqliteStore implements Store {
     };
   }
 
-  /** Runs `fn` in one IMMEDIATE transaction, mapping lock and I/O failures to StoreUnavailableError. */
+  /**
+   * Runs `fn` in one IMMEDIATE transaction, mapping lock and I/O failures to
+   * StoreUnavailableError. Event batches waiting in the outbox are written in the same
+   * transaction; if it rolls back they wait for the next one.
+   */
   private write<T>(fn: () => T): T {
     this.assertOpen();
+    const batches = this.outbox.take();
+    let result: T;
     try {
-      return this.db.transaction(fn).immediate();
+      result = this.db
+        .transaction(() => {
+          if (batches.length > 0) this.events.append(batches, Date.now());
+          return fn();
+        })
+        .immediate();
     } catch (error) {
+      this.outbox.putBack(batches);
       return unavailable(error);
     }
+    for (const batch of batches) batch.resolve();
+    return result;
   }
 
   private read<T>(fn: () => T): T {
@@ -179,7 +205,7 @@ export class SqliteStore implements Store {
 
   async settle(params: SettleParams): Promise<boolean[]> {
     const now = params.now ?? this.storeNow();
-    return this.write(() => params.outcomes.map((outcome) => settleOne(this.sql, outcome, now)));
+    return this.write(() => settleMany(this.sql, params.outcomes, now));
   }
 
   async rescue(params: RescueParams): Promise<RescuedJob[]> {
@@ -388,7 +414,11 @@ export class SqliteStore implements Store {
 
   async publish(params: PublishParams): Promise<void> {
     if (params.events.length === 0 || !this.capabilities.crossProcessEvents) return;
-    this.write(() => this.events.publish(params.origin, params.events, Date.now()));
+    this.assertOpen();
+    // The change each event reports is committed already: this store's own subscribers
+    // hear it now; other processes once the outbox has written it.
+    this.events.delivered(params.origin, params.events);
+    await this.outbox.add(params.origin, params.events);
   }
 
   subscribe(handler: EventHandlerFn): () => void {
@@ -403,6 +433,13 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.outbox.size > 0) {
+      try {
+        this.write(() => undefined);
+      } catch (error) {
+        this.outbox.abandon(error);
+      }
+    }
     this.closed = true;
     this.events.stop();
     this.db.close();

@@ -1,8 +1,10 @@
 -- prune-count: deletes up to @limit finished jobs of one queue and states beyond the
--- @keep most recently finished. @queue @states (JSON array) @keep @limit.
+-- @keep most recently finished. @queue @states (JSON array) @keep @limit. The literal state
+-- list lets the planner read errand_jobs_finished, which holds only finished jobs.
 DELETE FROM errand_jobs WHERE id IN (
   SELECT id FROM errand_jobs
-  WHERE queue = @queue AND state IN (SELECT value FROM json_each(@states))
+  WHERE queue = @queue AND state IN ('completed', 'dead', 'cancelled')
+    AND state IN (SELECT value FROM json_each(@states))
   ORDER BY finished_at DESC, id DESC
   LIMIT @limit OFFSET @keep
 );
