@@ -198,6 +198,7 @@ export class WorkerRuntime {
       }
       this.woken = false;
       let claimed: ClaimResult;
+      const sentAt = this.deps.clock.now();
       try {
         claimed = await this.claim(want, limits);
         failures = 0;
@@ -207,7 +208,7 @@ export class WorkerRuntime {
         continue;
       }
       for (const job of claimed.jobs) {
-        this.leases.track(job.id, job.token);
+        this.leases.track(job.id, job.token, sentAt);
         if (this.running.size < this.options.concurrency) this.start(job);
         else this.buffer.set(job.id, job);
       }
@@ -226,11 +227,17 @@ export class WorkerRuntime {
       running: this.running.size,
       buffered: this.buffer.size,
     });
+    let stale: ClaimedJob[] | null = null;
     for (const job of this.buffer.values()) {
-      if (n-- <= 0) break;
+      if (n <= 0) break;
       this.buffer.delete(job.id);
-      this.start(job);
+      if (this.leases.surelyHeld(job.id)) {
+        n -= 1;
+        this.start(job);
+      } else (stale ??= []).push(job);
     }
+    // Fenced: the release changes nothing if the job is already someone else's.
+    if (stale) void this.handBack(stale).then(() => this.freeSlot());
   }
 
   private claim(limit: number, limits: Record<string, TaskLimits> | null): Promise<ClaimResult> {
