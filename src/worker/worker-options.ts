@@ -71,7 +71,8 @@ export function resolveWorkOptions(
       `work(): concurrency must be a whole number of 1 or more, got ${String(concurrency)}.`,
     );
   }
-  const prefetch = options.prefetch ?? 0;
+  // Only a missing option takes the default: null is a mistake to report, not "unset".
+  const prefetch = options.prefetch === undefined ? 0 : options.prefetch;
   if (!Number.isSafeInteger(prefetch) || prefetch < 0 || prefetch > MAX_PREFETCH) {
     throw new ConfigError(
       `work(): prefetch must be a whole number from 0 to ${MAX_PREFETCH}, got ${String(prefetch)}.`,
