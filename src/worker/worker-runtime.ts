@@ -209,7 +209,8 @@ export class WorkerRuntime {
       }
       for (const job of claimed.jobs) {
         this.leases.track(job.id, job.token, sentAt);
-        if (this.running.size < this.options.concurrency) this.start(job);
+        // Jobs claimed while close() began go to the buffer, which close hands back at once.
+        if (!this.stopping && this.running.size < this.options.concurrency) this.start(job);
         else this.buffer.set(job.id, job);
       }
       if (claimed.jobs.length < want && !this.woken) {
