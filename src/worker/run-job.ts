@@ -12,6 +12,7 @@ import { decodeJson, encodePayload, encodeResult } from "../policy/payload.ts";
 import { validateWithSchema } from "../schema.ts";
 import type { ClaimedJob, Outcome } from "../stores/contract.ts";
 import type { JobContext, TaskDefinition } from "../task-options.ts";
+import type { Attempt } from "./attempt.ts";
 
 /** What running one job needs from its worker. */
 export interface RunJobDeps {
@@ -24,29 +25,7 @@ export interface RunJobDeps {
   block(job: ClaimedJob, delayMs: number, group: boolean): Promise<void>;
 }
 
-function abortPromise(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-  });
-}
-
-function timeoutPromise(
-  ms: number,
-  controller: AbortController,
-): { promise: Promise<never>; clear: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  const promise = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new TimeoutError(`The attempt ran longer than its timeout of ${ms} ms.`);
-      controller.abort(error);
-      reject(error);
-    }, ms);
-  });
-  return { promise, clear: () => clearTimeout(timer) };
-}
-
-function context(job: ClaimedJob, signal: AbortSignal, deps: RunJobDeps): JobContext {
+function context(job: ClaimedJob, attempt: Attempt, deps: RunJobDeps): JobContext {
   return {
     job: {
       id: job.id,
@@ -58,7 +37,10 @@ function context(job: ClaimedJob, signal: AbortSignal, deps: RunJobDeps): JobCon
       group: job.group,
       key: job.key,
     },
-    signal,
+    // A getter: the AbortController is made only for handlers that look at the signal.
+    get signal() {
+      return attempt.signal;
+    },
     progress: async (value) => {
       await deps.progress(job, encodePayload(value, deps.maxPayloadBytes));
     },
@@ -84,42 +66,44 @@ function decodeStored(job: ClaimedJob): unknown {
   }
 }
 
-async function execute(
-  job: ClaimedJob,
-  controller: AbortController,
-  deps: RunJobDeps,
-): Promise<string> {
+async function execute(job: ClaimedJob, attempt: Attempt, deps: RunJobDeps): Promise<string> {
   const task = deps.task;
   if (!task?.handler) throw new UnknownTaskError(job.name);
   let data = decodeStored(job);
   if (task.schema) data = await validateWithSchema(task.schema, data, job.name);
   const handler = task.handler;
-  const run = Promise.resolve().then(() => handler(data, context(job, controller.signal, deps)));
-  const racers: Promise<unknown>[] = [run, abortPromise(controller.signal)];
-  const timeout = task.timeoutMs === null ? null : timeoutPromise(task.timeoutMs, controller);
-  if (timeout) racers.push(timeout.promise);
+  const ms = task.timeoutMs;
+  const clear =
+    ms === null
+      ? null
+      : attempt.timeout(
+          ms,
+          () => new TimeoutError(`The attempt ran longer than its timeout of ${ms} ms.`),
+        );
   try {
-    return encodeResult(await Promise.race(racers), deps.maxPayloadBytes);
+    return encodeResult(
+      await attempt.run(() => handler(data, context(job, attempt, deps))),
+      deps.maxPayloadBytes,
+    );
   } finally {
-    timeout?.clear();
-    run.catch(() => undefined);
+    clear?.();
   }
 }
 
 /**
  * Runs one claimed job to the outcome its worker settles: the payload decoded and
- * validated again (a job enqueued by another process may not fit), the handler raced
- * against its timeout and its abort signal, and a failure turned into retry or dead.
+ * validated again (a job enqueued by another process may not fit), the handler cut
+ * short by its timeout or an abort, and a failure turned into retry or dead.
  * Never throws.
  */
 export async function runJob(
   job: ClaimedJob,
-  controller: AbortController,
+  attempt: Attempt,
   deps: RunJobDeps,
 ): Promise<Outcome> {
   const lease = { id: job.id, token: job.token };
   try {
-    const result = await execute(job, controller, deps);
+    const result = await execute(job, attempt, deps);
     return { kind: "complete", ...lease, result, remove: deps.removeOnComplete };
   } catch (error) {
     if (error instanceof RateLimitedError) {

@@ -8,6 +8,13 @@ export interface WorkOptions {
   queues?: string[];
   /** Jobs in flight in this process. Default 10. */
   concurrency?: number;
+  /**
+   * Jobs claimed ahead of free slots and held leased in a local buffer, so a busy worker
+   * fetches many jobs per round trip. Buffered jobs count as `active` in the store and
+   * are handed back at once on `close()`. Ignored while a task here has flow-control
+   * limits. Default 0.
+   */
+  prefetch?: number;
   /** How long a claimed job stays leased without a heartbeat. Default `"30s"`. */
   lease?: Duration;
   /** The safety-net poll when no wake-up arrives. Default `"1s"`. */
@@ -22,15 +29,20 @@ export interface WorkOptions {
 export interface ResolvedWorkOptions {
   queues: string[];
   concurrency: number;
+  prefetch: number;
   leaseMs: number;
   pollMs: number;
   rescueMs: number;
   pruneMs: number;
 }
 
+/** A buffer larger than this holds leases no worker could start before they need renewing. */
+const MAX_PREFETCH = 10_000;
+
 const KEYS = new Set([
   "queues",
   "concurrency",
+  "prefetch",
   "lease",
   "pollInterval",
   "rescueInterval",
@@ -59,6 +71,13 @@ export function resolveWorkOptions(
       `work(): concurrency must be a whole number of 1 or more, got ${String(concurrency)}.`,
     );
   }
+  // Only a missing option takes the default: null is a mistake to report, not "unset".
+  const prefetch = options.prefetch === undefined ? 0 : options.prefetch;
+  if (!Number.isSafeInteger(prefetch) || prefetch < 0 || prefetch > MAX_PREFETCH) {
+    throw new ConfigError(
+      `work(): prefetch must be a whole number from 0 to ${MAX_PREFETCH}, got ${String(prefetch)}.`,
+    );
+  }
   const positive = (value: Duration | undefined, fallback: Duration, what: string): number => {
     const ms = toMs(value ?? fallback, `work(): ${what}`);
     if (ms <= 0) throw new ConfigError(`work(): ${what} must be more than zero.`);
@@ -67,6 +86,7 @@ export function resolveWorkOptions(
   return {
     queues: [...new Set(queues)],
     concurrency,
+    prefetch,
     leaseMs: positive(options.lease, "30s", "lease"),
     pollMs: positive(options.pollInterval, "1s", "pollInterval"),
     rescueMs: positive(options.rescueInterval, "1s", "rescueInterval"),

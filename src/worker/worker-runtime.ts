@@ -10,12 +10,15 @@ import { claimLimits } from "../policy/limits.ts";
 import { removeOnFinish, type ResolvedRetention } from "../policy/retention.ts";
 import { retryDelay } from "../policy/retry-delay.ts";
 import { Scheduler } from "../schedule/scheduler.ts";
-import type { ClaimedJob, ClaimResult, Store, StoreEvent } from "../stores/contract.ts";
+import type { ClaimedJob, ClaimResult, Store, StoreEvent, TaskLimits } from "../stores/contract.ts";
 import type { TaskDefinition } from "../task-options.ts";
+import { Attempt } from "./attempt.ts";
 import { jobEvent, outcomeEvent } from "./job-events.ts";
+import { JobIo } from "./job-io.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import { Maintenance } from "./maintenance.ts";
-import { runJob, shutdownReason } from "./run-job.ts";
+import { claimSize, startsFromBuffer } from "./refill.ts";
+import { runJob, type RunJobDeps, shutdownReason } from "./run-job.ts";
 import { Settler } from "./settler.ts";
 import type { ResolvedWorkOptions } from "./worker-options.ts";
 
@@ -33,25 +36,32 @@ export interface WorkerDeps {
 
 interface Running {
   job: ClaimedJob;
-  controller: AbortController;
+  attempt: Attempt;
   handedBack: boolean;
-  logWrites: Promise<unknown>[];
+  logWrites: Promise<unknown>[] | null;
 }
 
 /**
  * A worker's machinery once its store is open: claims jobs in batches up to its free
- * slots, runs them, keeps their leases, settles them in groups, and on `close` hands
- * back what it could not finish.
+ * slots (plus `prefetch` held ahead in a local buffer), runs them, keeps their leases,
+ * and settles them in groups without holding a slot while the settle is in flight. On
+ * `close` it hands back what it could not finish, buffered jobs first and at once.
  */
 export class WorkerRuntime {
   readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly running = new Map<string, Running>();
+  /** Claimed ahead, leased, not started; in claim order (priority, then due time). */
+  private readonly buffer = new Map<string, ClaimedJob>();
+  /** Outcomes handed to the settler and not yet acknowledged, with their event emission. */
+  private readonly settles = new Set<Promise<void>>();
   private readonly leases: LeaseKeeper;
   private readonly settler: Settler;
   private readonly maintenance: Maintenance;
   private readonly scheduler: Scheduler;
+  private readonly io: JobIo;
   private readonly unlisten: () => void;
   private readonly loopDone: Promise<void>;
+  private limits: Record<string, TaskLimits> | null = null;
   private stopping = false;
   private closing: Promise<void> | null = null;
   private woken = false;
@@ -67,6 +77,7 @@ export class WorkerRuntime {
       this.abort(id, new ShutdownError("The job's lease was lost; another worker may run it.")),
     );
     this.settler = new Settler(store, clock, logger);
+    this.io = new JobIo(store, clock, deps.events, logger);
     this.maintenance = new Maintenance(store, clock, deps.events, logger, {
       queues: options.queues,
       rescueEveryMs: options.rescueMs,
@@ -95,6 +106,11 @@ export class WorkerRuntime {
     return this.running.size;
   }
 
+  /** Jobs claimed ahead and waiting in this worker's buffer. */
+  get buffered(): number {
+    return this.buffer.size;
+  }
+
   /** Runs the chores now (rescue expired leases, prune, fire due schedules), for tests and tools. */
   async runMaintenance(): Promise<void> {
     await this.maintenance.rescue();
@@ -103,8 +119,9 @@ export class WorkerRuntime {
   }
 
   /**
-   * Stops claiming, waits up to `grace` (default 10 s) for running jobs, then aborts the
-   * rest and hands them back to `waiting` at once, spending none of their attempts.
+   * Stops claiming and hands buffered jobs back at once, waits up to `grace` (default
+   * 10 s) for running jobs, then aborts the rest and hands them back to `waiting` at
+   * once, spending none of their attempts. Resolves once every outcome is settled.
    */
   close(options: { grace?: Duration } = {}): Promise<void> {
     this.closing ??= this.shutdown(toMs(options.grace ?? "10s", "close(): grace"));
@@ -115,31 +132,38 @@ export class WorkerRuntime {
     this.stopping = true;
     this.wakeUp();
     await this.loopDone;
+    const unstarted = [...this.buffer.values()];
+    this.buffer.clear();
+    const releasedEarly = this.handBack(unstarted);
     if (this.running.size > 0 && graceMs > 0) await this.waitForDrain(graceMs);
     const runs = [...this.running.values()];
     for (const run of runs) {
       run.handedBack = true;
-      this.leases.untrack(run.job.id);
-      run.controller.abort(shutdownReason());
-    }
-    const applied = await Promise.all(
-      runs.map((run) =>
-        this.settler.settle({ kind: "release", id: run.job.id, token: run.job.token }),
-      ),
-    );
-    const handedBack = runs
-      .filter((_, i) => applied[i])
-      .map((run) => jobEvent(run.job, "enqueued", this.deps.clock.now()));
-    if (handedBack.length > 0) {
-      this.deps.logger.info("handed unfinished jobs back", { count: handedBack.length });
-      this.deps.events.emit(handedBack);
+      run.attempt.abort(shutdownReason());
     }
     this.running.clear();
+    const released = await this.handBack(runs.map((run) => run.job));
+    const count = released + (await releasedEarly);
+    if (count > 0) this.deps.logger.info("handed unfinished jobs back", { count });
     await this.settler.drain();
+    await Promise.all(this.settles);
     this.leases.stop();
     await this.maintenance.stop();
     await this.scheduler.stop();
     this.unlisten();
+  }
+
+  /** Releases leased jobs to `waiting` now, their start undone; returns how many were. */
+  private async handBack(jobs: ClaimedJob[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    for (const job of jobs) this.leases.untrack(job.id);
+    const applied = await Promise.all(
+      jobs.map((job) => this.settler.settle({ kind: "release", id: job.id, token: job.token })),
+    );
+    const at = this.deps.clock.now();
+    const events = jobs.filter((_, i) => applied[i]).map((job) => jobEvent(job, "enqueued", at));
+    if (events.length > 0) this.deps.events.emit(events);
+    return events.length;
   }
 
   private waitForDrain(graceMs: number): Promise<void> {
@@ -158,32 +182,68 @@ export class WorkerRuntime {
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const free = this.options.concurrency - this.running.size;
-      if (free <= 0) {
+      this.startBuffered();
+      const limits = claimLimits(this.deps.tasks.values());
+      const want = claimSize({
+        concurrency: this.options.concurrency,
+        prefetch: this.options.prefetch,
+        running: this.running.size,
+        buffered: this.buffer.size,
+        settling: this.settles.size,
+        limited: limits !== null,
+      });
+      if (want <= 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;
       }
       this.woken = false;
       let claimed: ClaimResult;
+      const sentAt = this.deps.clock.now();
       try {
-        claimed = await this.claim(free);
+        claimed = await this.claim(want, limits);
         failures = 0;
       } catch (error) {
         this.deps.logger.warn("claiming jobs failed; backing off", { error: errorMessage(error) });
         await this.sleep(retryDelay(failures++));
         continue;
       }
-      for (const job of claimed.jobs) this.start(job);
-      if (claimed.jobs.length < free && !this.woken) {
+      for (const job of claimed.jobs) {
+        this.leases.track(job.id, job.token, sentAt);
+        // Jobs claimed while close() began go to the buffer, which close hands back at once.
+        if (!this.stopping && this.running.size < this.options.concurrency) this.start(job);
+        else this.buffer.set(job.id, job);
+      }
+      if (claimed.jobs.length < want && !this.woken) {
         const due = claimed.nextDueInMs ?? Number.POSITIVE_INFINITY;
         await this.sleep(Math.min(this.options.pollMs, due + 1));
       }
     }
   }
 
-  private claim(limit: number): Promise<ClaimResult> {
+  /** Starts buffered jobs in the slots that are free. */
+  private startBuffered(): void {
+    if (this.stopping) return;
+    let n = startsFromBuffer({
+      concurrency: this.options.concurrency,
+      running: this.running.size,
+      buffered: this.buffer.size,
+    });
+    let stale: ClaimedJob[] | null = null;
+    for (const job of this.buffer.values()) {
+      if (n <= 0) break;
+      this.buffer.delete(job.id);
+      if (this.leases.surelyHeld(job.id)) {
+        n -= 1;
+        this.start(job);
+      } else (stale ??= []).push(job);
+    }
+    // Fenced: the release changes nothing if the job is already someone else's.
+    if (stale) void this.handBack(stale).then(() => this.freeSlot());
+  }
+
+  private claim(limit: number, limits: Record<string, TaskLimits> | null): Promise<ClaimResult> {
+    this.limits = limits;
     const now = this.deps.clock.storeNow();
-    const limits = claimLimits(this.deps.tasks.values());
     return this.deps.store.claim({
       queues: this.options.queues,
       limit,
@@ -211,6 +271,11 @@ export class WorkerRuntime {
   private wakeUp(): void {
     this.woken = true;
     this.wake?.();
+    this.freeSlot();
+  }
+
+  /** Lets a loop that waits for a free slot (or a settle) go on. */
+  private freeSlot(): void {
     const freed = this.slotFreed;
     this.slotFreed = null;
     freed?.();
@@ -231,97 +296,64 @@ export class WorkerRuntime {
   }
 
   private abort(id: string, reason: Error): void {
-    this.running.get(id)?.controller.abort(reason);
+    if (this.buffer.delete(id)) {
+      // Never started: the job is someone else's now (rescued, cancelled); drop it quietly.
+      this.leases.untrack(id);
+      this.freeSlot();
+      return;
+    }
+    this.running.get(id)?.attempt.abort(reason);
   }
 
   private start(job: ClaimedJob): void {
-    const run: Running = {
-      job,
-      controller: new AbortController(),
-      handedBack: false,
-      logWrites: [],
-    };
+    const run: Running = { job, attempt: new Attempt(), handedBack: false, logWrites: null };
     this.running.set(job.id, run);
-    this.leases.track(job.id, job.token);
     this.deps.events.emit([
       jobEvent(job, "started", this.deps.clock.now(), { attempt: job.attempt }),
     ]);
     void this.execute(run);
   }
 
-  private async execute(run: Running): Promise<void> {
-    const { job } = run;
-    const outcome = await runJob(job, run.controller, {
-      task: this.deps.tasks.get(job.name) ?? null,
+  private runDeps(run: Running): RunJobDeps {
+    return {
+      task: this.deps.tasks.get(run.job.name) ?? null,
       maxPayloadBytes: this.deps.maxPayloadBytes,
       removeOnComplete: removeOnFinish(this.deps.keepCompleted),
-      progress: (j, encoded) => this.progress(j, encoded),
+      progress: (j, encoded) => this.io.progress(j, encoded),
       log: (j, message) => {
         // One line at a time per job: parallel writes on a pooled store could land out of order.
-        const previous = run.logWrites[run.logWrites.length - 1] ?? Promise.resolve();
-        run.logWrites.push(previous.then(() => this.log(j, message)));
+        const writes = (run.logWrites ??= []);
+        const previous = writes[writes.length - 1] ?? Promise.resolve();
+        writes.push(previous.then(() => this.io.log(j, message)));
       },
-      block: (j, delayMs, group) => this.block(j, delayMs, group),
-    });
+      block: (j, delayMs, group) => this.io.block(j, delayMs, group),
+    };
+  }
+
+  private async execute(run: Running): Promise<void> {
+    const { job } = run;
+    const outcome = await runJob(job, run.attempt, this.runDeps(run));
     if (run.handedBack) return;
-    await Promise.allSettled(run.logWrites);
+    if (run.logWrites) await Promise.allSettled(run.logWrites);
+    if (run.handedBack) return;
     this.leases.untrack(job.id);
-    const applied = await this.settler.settle(outcome);
-    if (applied) this.deps.events.emit([outcomeEvent(job, outcome, this.deps.clock.now())]);
-    else
-      this.deps.logger.debug(
-        "a finished job's lease was no longer held; its outcome was discarded",
-        { jobId: job.id },
-      );
+    // The slot is free once the outcome is known: the next job starts (or is claimed)
+    // while the group commit writes this one. close() waits for `settles`.
     this.running.delete(job.id);
-    const freed = this.slotFreed;
-    this.slotFreed = null;
-    freed?.();
-    // A settled job frees a concurrency-limit slot: an idle worker may take the next one now.
-    if (job.name in (claimLimits(this.deps.tasks.values()) ?? {})) this.lookAgain();
-  }
-
-  private async progress(job: ClaimedJob, encoded: string): Promise<void> {
-    const [applied] = await this.deps.store.progress({
-      updates: [{ id: job.id, token: job.token, progress: encoded }],
+    const settled = this.settler.settle(outcome).then((applied) => {
+      this.settles.delete(settled);
+      if (applied) this.deps.events.emit([outcomeEvent(job, outcome, this.deps.clock.now())]);
+      else
+        this.deps.logger.debug(
+          "a finished job's lease was no longer held; its outcome was discarded",
+          { jobId: job.id },
+        );
+      this.freeSlot();
+      // A settled job frees a concurrency-limit slot: an idle worker may take the next one now.
+      if (this.limits !== null && job.name in this.limits) this.lookAgain();
     });
-    if (applied)
-      this.deps.events.emit([
-        jobEvent(job, "progress", this.deps.clock.now(), { progress: encoded }),
-      ]);
-  }
-
-  private async log(job: ClaimedJob, message: string): Promise<void> {
-    try {
-      const now = this.deps.clock.storeNow();
-      await this.deps.store.log({
-        entries: [{ id: job.id, token: job.token, message }],
-        ...(now === undefined ? {} : { now }),
-      });
-    } catch (error) {
-      this.deps.logger.warn("could not store a job's log line", {
-        jobId: job.id,
-        error: errorMessage(error),
-      });
-    }
-  }
-
-  private async block(job: ClaimedJob, delayMs: number, group: boolean): Promise<void> {
-    try {
-      const now = this.deps.clock.storeNow();
-      await this.deps.store.block({
-        queue: job.queue,
-        name: job.name,
-        group: group ? job.group : null,
-        delayMs,
-        ...(now === undefined ? {} : { now }),
-      });
-    } catch (error) {
-      // The job is still postponed; only other jobs of the task may start before the delay.
-      this.deps.logger.warn("could not block a rate-limited task", {
-        jobId: job.id,
-        error: errorMessage(error),
-      });
-    }
+    this.settles.add(settled);
+    this.startBuffered();
+    this.freeSlot();
   }
 }

@@ -8,6 +8,7 @@ import { fairnessCases } from "./fairness.ts";
 import { flowLimitsCases } from "./flow-limits.ts";
 import { leasesCases } from "./leases.ts";
 import { pauseTaskCases } from "./pause-task.ts";
+import { prefetchCases } from "./prefetch.ts";
 import { rateLimitedCases } from "./rate-limited.ts";
 import { retentionCases } from "./retention.ts";
 import { schedulesCases } from "./schedules.ts";
@@ -21,6 +22,7 @@ export const ALL_CASES: ConformanceCases[] = [
   settleCases,
   leasesCases,
   workerCases,
+  prefetchCases,
   adminCases,
   retentionCases,
   eventsCases,
