@@ -18,7 +18,7 @@ import {
   unsettledIds,
 } from "./classify.ts";
 import { type LedgerEntry, LedgerWriter, readLedgers } from "./ledger.ts";
-import { CHAOS_QUEUE, type ChaosWorkerConfig, TASK } from "./messages.ts";
+import { CHAOS_QUEUE, type ChaosWorkerConfig, type TASK } from "./messages.ts";
 import { prepareTarget, type StoreKind } from "./targets.ts";
 import { ChaosWorker } from "./worker-pool.ts";
 
