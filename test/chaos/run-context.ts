@@ -36,6 +36,8 @@ export class RunContext {
   readonly errand: Errand;
   readonly workers: ChaosWorker[] = [];
   private incarnations = 0;
+  /** Scenario 4 on SQLite: how often a freeze caught the worker inside a write. */
+  sqliteFreezeRetries = 0;
 
   private constructor(
     readonly kind: StoreKind,
@@ -57,8 +59,16 @@ export class RunContext {
     return new RunContext(kind, target.url, target.cleanup, dir, target.path);
   }
 
-  /** Declares `name` here (no handler: this process only produces) with `policy`. */
+  private readonly tasks = new Map<TaskName, ReturnType<RunContext["declare"]>>();
+
+  /** Declares `name` here once (no handler: this process only produces); the first policy holds. */
   task(name: TaskName, policy: TaskPolicy = {}) {
+    let task = this.tasks.get(name);
+    if (!task) this.tasks.set(name, (task = this.declare(name, policy)));
+    return task;
+  }
+
+  private declare(name: TaskName, policy: TaskPolicy) {
     return this.errand.task<{ n: number }>({ name, queue: CHAOS_QUEUE, ...policy });
   }
 
@@ -67,14 +77,16 @@ export class RunContext {
     name: TaskName,
     count: number,
     policy: TaskPolicy = {},
-    from = 0,
+    options: { from?: number; delayMs?: number } = {},
   ): Promise<string[]> {
     const task = this.task(name, policy);
+    const from = options.from ?? 0;
+    const extra = options.delayMs === undefined ? {} : { delay: options.delayMs };
     const ids: string[] = [];
     for (let i = 0; i < count; i += 1000) {
       const n = Math.min(1000, count - i);
       const jobs = await task.enqueueMany(
-        Array.from({ length: n }, (_, k) => ({ data: { n: from + i + k } })),
+        Array.from({ length: n }, (_, k) => ({ data: { n: from + i + k }, options: extra })),
       );
       for (const job of jobs) {
         this.ledger.write({ e: "enq", id: job.id });
