@@ -84,9 +84,9 @@ function cause(
 ): DuplicateCause {
   if ((f.killedAt.get(run.worker) ?? -Infinity) >= run.t) return "killed";
   if (f.frozen.has(run.worker)) return "frozen";
+  // The run was under way when the store went down: its heartbeats could not reach it.
+  if (f.outages.some((o) => o.up >= run.t && run.t >= o.down - 60_000)) return "store-outage";
   if (refused.has(token)) return "lease-lost";
-  // The run overlapped an outage: its heartbeats could not reach the store.
-  if (f.outages.some((o) => o.up >= run.t)) return "store-outage";
   return "untraced";
 }
 

@@ -97,6 +97,7 @@ export async function ownRedis(): Promise<OwnServer> {
   let child: ChildProcess | null = null;
   const ping = async () => {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    client.on("error", () => undefined);
     try {
       await client.connect();
       await client.ping();

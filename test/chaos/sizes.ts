@@ -23,7 +23,7 @@ export const SHORT: Sizes = {
     timeoutMs: 60_000,
   },
   noFaults: { jobs: 2000, processes: 3, concurrency: 8, timeoutMs: 60_000 },
-  storeCrashes: { jobs: 1500, crashes: 2, sqliteKills: 10, downMs: 1500, timeoutMs: 60_000 },
+  storeCrashes: { jobs: 1500, downMs: [1500, 6000], sqliteKills: 10, timeoutMs: 60_000 },
   fencing: { jobs: 10, rounds: 1, raceJobs: 50, raceRounds: 4 },
   poison: {
     jobs: 600,
@@ -46,7 +46,12 @@ export const FULL: Sizes = {
     timeoutMs: 3_600_000,
   },
   noFaults: { jobs: 1_000_000, processes: 4, concurrency: 16, timeoutMs: 7_200_000 },
-  storeCrashes: { jobs: 20_000, crashes: 5, sqliteKills: 50, downMs: 3000, timeoutMs: 600_000 },
+  storeCrashes: {
+    jobs: 20_000,
+    downMs: [1500, 3000, 6000, 1500, 10_000],
+    sqliteKills: 50,
+    timeoutMs: 600_000,
+  },
   fencing: { jobs: 100, rounds: 10, raceJobs: 200, raceRounds: 20 },
   poison: {
     jobs: 5000,

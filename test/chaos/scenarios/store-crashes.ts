@@ -21,11 +21,10 @@ import { causesOf, ms, type ScenarioReport } from "./report.ts";
 
 export interface StoreCrashOptions {
   jobs: number;
-  /** PostgreSQL and Redis crashes. */
-  crashes: number;
+  /** PostgreSQL and Redis crashes: how long each keeps the server down. */
+  downMs: number[];
   /** SQLite writer processes killed. */
   sqliteKills: number;
-  downMs: number;
   timeoutMs: number;
 }
 
@@ -36,8 +35,14 @@ interface Producer {
   sent: () => number;
 }
 
-/** Enqueues `total` jobs in batches of 20 as fast as the store takes them, riding out errors. */
-function produce(ctx: RunContext, total: number, policy: { maxStalls: number }): Producer {
+/** Enqueues `total` jobs in batches of 20 spread over `spanMs`, riding out errors. */
+function produce(
+  ctx: RunContext,
+  total: number,
+  spanMs: number,
+  policy: { maxStalls: number },
+): Producer {
+  const pauseMs = spanMs / Math.max(1, Math.ceil(total / 20));
   let sent = 0;
   let stopping = false;
   const errors: Producer["errors"] = [];
@@ -50,7 +55,7 @@ function produce(ctx: RunContext, total: number, policy: { maxStalls: number }):
         errors.push({ t: Date.now(), typed: error instanceof ErrandError, message: String(error) });
         await delay(100);
       }
-      await delay(5);
+      await delay(pauseMs);
     }
   })();
   return {
@@ -78,22 +83,36 @@ export async function storeCrashes(kind: StoreKind, o: StoreCrashOptions): Promi
     const config = { concurrency: 8, leaseMs: 2000, workMs: 5 };
     const live: ChaosWorker[] = [];
     for (let i = 0; i < 3; i++) live.push(await ctx.spawn(config));
-    const producer = produce(ctx, o.jobs - Math.floor(o.jobs / 3), policy);
+    const spanMs = server
+      ? o.downMs.reduce((sum, d) => sum + d + 4000, 0)
+      : o.sqliteKills * 250 + 1000;
+    const producer = produce(ctx, o.jobs - Math.floor(o.jobs / 3), spanMs, policy);
     let faults = 0;
     if (server) {
-      for (let i = 0; i < o.crashes; i++) {
+      for (const [i, downMs] of o.downMs.entries()) {
         await delay(1000);
         ctx.ledger.write({ e: "fault", kind: "store-down", target: kind });
         const down = Date.now();
         await server.crash();
-        await delay(o.downMs);
+        await delay(downMs);
         await server.start();
         ctx.ledger.write({ e: "fault", kind: "store-up", target: kind });
         const up = Date.now();
         faults++;
         const err = producer.errors.find((e) => e.t >= down);
         if (err && err.t <= up) firstError.push(err.t - down);
-        else notes.push(`crash ${i + 1}: the producer saw no error while the store was down`);
+        else notes.push(`crash ${i + 1}: the producer got no error in ${downMs} ms down`);
+        // New work after the return, so resuming is seen even if the backlog ran dry.
+        // The producer's own connection may still be reconnecting: retry its typed errors.
+        for (let tries = 0; ; tries++) {
+          try {
+            await ctx.enqueue(TASK.job, 10, policy, { from: 10_000_000 + i * 10 });
+            break;
+          } catch (error) {
+            if (!(error instanceof ErrandError) || tries > 100) throw error;
+            await delay(100);
+          }
+        }
         // Resumed once any worker settles a job after the store returned.
         const deadline = up + 30_000;
         while (Date.now() < deadline) {
@@ -145,7 +164,7 @@ export async function storeCrashes(kind: StoreKind, o: StoreCrashOptions): Promi
       store: kind,
       jobs: result.jobs,
       faults: server
-        ? `${faults} ${kind === "postgres" ? "stop -m immediate" : "kill -9"} + restart, ${o.downMs} ms down`
+        ? `${faults} ${kind === "postgres" ? "stop -m immediate" : "kill -9"} + restart, down ${o.downMs.join("/")} ms`
         : `${faults} writer processes SIGKILLed`,
       lost: result.lost.length,
       duplicates: result.completedMore,
