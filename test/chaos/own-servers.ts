@@ -42,7 +42,7 @@ async function until(what: string, probe: () => Promise<void>, timeoutMs = 30_00
     try {
       return await probe();
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${String(error)}`);
+      if (Date.now() > deadline) throw new Error(what, { cause: error });
       await delay(100);
     }
   }

@@ -13,7 +13,7 @@ import Database from "better-sqlite3";
 import { ErrandError } from "../../../src/errors.ts";
 import { quantile } from "../classify.ts";
 import { TASK } from "../messages.ts";
-import { type OwnServer, ownPostgres, ownRedis } from "../own-servers.ts";
+import { ownPostgres, ownRedis, type OwnServer } from "../own-servers.ts";
 import { RunContext } from "../run-context.ts";
 import type { StoreKind } from "../targets.ts";
 import type { ChaosWorker } from "../worker-pool.ts";
