@@ -214,7 +214,9 @@ export async function fencing(kind: StoreKind, o: FencingOptions): Promise<Scena
     failures,
     notes: [
       `thawed settles refused ${refused}, applied ${appliedLate}, jobs changed ${changed}`,
-      `SQLite: froze again ${ctx.sqliteFreezeRetries} times because the worker held the write lock`,
+      ...(kind === "sqlite"
+        ? [`froze again ${ctx.sqliteFreezeRetries} times (worker held the write lock)`]
+        : []),
       `race: ${settled} settled first, ${rescued} rescued first, ${violations} violations`,
     ],
   };

@@ -146,7 +146,11 @@ export async function poisonJobs(kind: StoreKind, o: PoisonOptions): Promise<Sce
     faults: `${withPoison.poisoned.size} always-throw jobs (attempts ${o.attempts}); 1 self-killing job (maxStalls ${o.maxStalls}, ${suicide.deaths} deaths)`,
     lost: base.result.lost.length + withPoison.result.lost.length + suicide.result.lost.length,
     duplicates: withPoison.result.completedMore + suicide.result.completedMore,
-    causes: {},
+    causes: Object.fromEntries(
+      Object.entries(withPoison.result.causes)
+        .map(([c, n]) => [c, n + suicide.result.causes[c as keyof typeof suicide.result.causes]])
+        .filter(([, n]) => Number(n) > 0),
+    ),
     dead: withPoison.result.dead.length + suicide.result.dead.length,
     expectedDead,
     recovery: `wait p99 ${ms(p99Base)} baseline, ${ms(p99Poison)} with poison (x${ratio === null ? "-" : ratio.toFixed(2)})`,

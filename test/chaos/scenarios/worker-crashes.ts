@@ -18,6 +18,8 @@ export interface WorkerCrashOptions {
   /** A kill every uniform(min, max) ms. */
   killEveryMs: [number, number];
   leaseMs: number;
+  /** Handler time per job, ms: long enough that kills find handlers running. */
+  workMs: number;
   timeoutMs: number;
 }
 
@@ -29,7 +31,7 @@ export async function workerCrashes(
   const began = Date.now();
   try {
     await ctx.enqueue(TASK.job, o.jobs, { maxStalls: 1000 });
-    const config = { concurrency: o.concurrency, leaseMs: o.leaseMs };
+    const config = { concurrency: o.concurrency, leaseMs: o.leaseMs, workMs: o.workMs };
     const live = await Promise.all(Array.from({ length: o.processes }, () => ctx.spawn(config)));
     let kills = 0;
     const counts = await ctx.drain(o.timeoutMs, async () => {
