@@ -112,6 +112,10 @@ else {
   const start = doc.indexOf(BEGIN);
   const end = doc.indexOf(END);
   if (start < 0 || end < start) throw new Error(`${DOC} has no ${BEGIN} … ${END} markers`);
-  writeFileSync(DOC, doc.slice(0, start) + text + doc.slice(end + END.length));
+  const updated = doc.slice(0, start) + text + doc.slice(end + END.length);
+  // Formatted as `npm run format` would, so the format check passes on the written file.
+  const prettier = await import("prettier");
+  const options = (await prettier.resolveConfig(DOC)) ?? {};
+  writeFileSync(DOC, await prettier.format(updated, { ...options, filepath: DOC }));
   console.log(`chaos: wrote the table into ${DOC}`);
 }
