@@ -101,6 +101,8 @@ export async function storeCrashes(kind: StoreKind, o: StoreCrashOptions): Promi
         faults++;
         const err = producer.errors.find((e) => e.t >= down);
         if (err && err.t <= up) firstError.push(err.t - down);
+        else if (downMs >= 6000)
+          failures.push(`crash ${i + 1}: the producer got no error in ${downMs} ms down`);
         else notes.push(`crash ${i + 1}: the producer got no error in ${downMs} ms down`);
         // New work after the return, so resuming is seen even if the backlog ran dry.
         // The producer's own connection may still be reconnecting: retry its typed errors.
