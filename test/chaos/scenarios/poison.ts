@@ -97,9 +97,20 @@ async function suicideRun(kind: StoreKind, o: PoisonOptions) {
       }
     });
     await ctx.stopAll();
-    const { result } = await ctx.reckon();
+    const { result, entries } = await ctx.reckon();
     const info = killer ? await ctx.errand.jobs.get(killer) : null;
-    return { result, counts, info, deaths, normal: ids.length };
+    // For every other job that ended dead: of its starts, how many were in a process that
+    // was running the self-killing job at the same time (claimed in the same batch).
+    const killerRuns = new Set(
+      entries.filter((e) => e.e === "start" && e.id === killer).map((e) => e.w),
+    );
+    const neighbours = result.dead
+      .filter((id) => id !== killer)
+      .map((id) => {
+        const runs = entries.filter((e) => e.e === "start" && e.id === id);
+        return `${runs.filter((e) => killerRuns.has(e.w)).length}/${runs.length}`;
+      });
+    return { result, counts, info, deaths, normal: ids.length, neighbours };
   } finally {
     await ctx.close();
   }
@@ -156,6 +167,13 @@ export async function poisonJobs(kind: StoreKind, o: PoisonOptions): Promise<Sce
     recovery: `wait p99 ${ms(p99Base)} baseline, ${ms(p99Poison)} with poison (x${ratio === null ? "-" : ratio.toFixed(2)})`,
     seconds: (Date.now() - began) / 1000,
     failures,
-    notes: ratio !== null && ratio > 1.2 ? [`wait p99 ratio ${ratio.toFixed(2)} > 1.2`] : [],
+    notes: [
+      ...(ratio !== null && ratio > 1.2 ? [`wait p99 ratio ${ratio.toFixed(2)} > 1.2`] : []),
+      ...(suicide.neighbours.length > 0
+        ? [
+            `other dead jobs' starts in a process running the self-killer: ${suicide.neighbours.join(", ")}`,
+          ]
+        : []),
+    ],
   };
 }
