@@ -99,16 +99,17 @@ async function suicideRun(kind: StoreKind, o: PoisonOptions) {
     await ctx.stopAll();
     const { result, entries } = await ctx.reckon();
     const info = killer ? await ctx.errand.jobs.get(killer) : null;
-    // For every other job that ended dead: of its starts, how many were in a process that
-    // was running the self-killing job at the same time (claimed in the same batch).
+    // For every other job that ended dead: its claims in a process that also claimed the
+    // self-killing job, its claims in all, and its handler starts.
     const killerRuns = new Set(
-      entries.filter((e) => e.e === "start" && e.id === killer).map((e) => e.w),
+      entries.filter((e) => e.e === "claim" && e.id === killer).map((e) => e.w),
     );
     const neighbours = result.dead
       .filter((id) => id !== killer)
       .map((id) => {
-        const runs = entries.filter((e) => e.e === "start" && e.id === id);
-        return `${runs.filter((e) => killerRuns.has(e.w)).length}/${runs.length}`;
+        const claims = entries.filter((e) => e.e === "claim" && e.id === id);
+        const starts = entries.filter((e) => e.e === "start" && e.id === id).length;
+        return `${claims.filter((e) => killerRuns.has(e.w)).length}/${claims.length} claims, ${starts} starts`;
       });
     return { result, counts, info, deaths, normal: ids.length, neighbours };
   } finally {
@@ -171,7 +172,7 @@ export async function poisonJobs(kind: StoreKind, o: PoisonOptions): Promise<Sce
       ...(ratio !== null && ratio > 1.2 ? [`wait p99 ratio ${ratio.toFixed(2)} > 1.2`] : []),
       ...(suicide.neighbours.length > 0
         ? [
-            `other dead jobs' starts in a process running the self-killer: ${suicide.neighbours.join(", ")}`,
+            `other dead jobs (claims beside the self-killer / claims, handler starts): ${suicide.neighbours.join("; ")}`,
           ]
         : []),
     ],
