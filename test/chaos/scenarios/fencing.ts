@@ -121,11 +121,14 @@ async function raceRound(
       ),
     });
   const rescue = () => rescuer.rescue({ limit: n });
-  // Which call is sent first alternates; on SQLite (one writer at a time) that decides the order.
+  // Which call is sent first alternates; on SQLite (one writer at a time) that decides the
+  // order. A Redis rescue makes round trips before its script, so there the settle of a
+  // rescue-first round is held back a few milliseconds for both orders to occur.
+  const lag = () => delay(Math.random() * 8).then(settle);
   const [applied, rescued] =
     round % 2 === 0
       ? await Promise.all([settle(), rescue()])
-      : await Promise.all([rescue(), settle()]).then(([r, a]) => [a, r] as const);
+      : await Promise.all([rescue(), lag()]).then(([r, a]) => [a, r] as const);
   const rescuedIds = new Set(rescued.map((r) => r.id));
   let violations = 0;
   const states = await Promise.all(jobs.map((j) => ctx.errand.jobs.get(j.id)));
