@@ -73,7 +73,7 @@ function table(reports: ScenarioReport[]): string {
   const lines = [
     BEGIN,
     "",
-    `Run of ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${values.short ? "short" : "full"} sizes, on ${machine} (shared with other work: timings are indicative).`,
+    `Run of ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${values.short ? "short" : "full"} sizes (scenario 1 ${sizes.workerCrashes.jobs.toLocaleString("en")} jobs, scenario 2 ${sizes.noFaults.jobs.toLocaleString("en")}), on ${machine} (shared with other work: timings are indicative).`,
   ];
   for (const store of stores) {
     lines.push(
