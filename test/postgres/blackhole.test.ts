@@ -10,8 +10,10 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 
+import pg from "pg";
+
 import { Errand } from "../../src/errand.ts";
-import { StoreUnavailableError } from "../../src/errors.ts";
+import { ConfigError, StoreUnavailableError } from "../../src/errors.ts";
 import { type Logger, silentLogger } from "../../src/logger.ts";
 import { PostgresStore } from "../../src/stores/postgres/postgres-store.ts";
 import { BlackholeProxy } from "../harness/blackhole-proxy.ts";
@@ -44,6 +46,18 @@ async function timeToUnavailable(call: () => Promise<unknown>): Promise<number> 
 }
 
 describe("network faults on PostgreSQL", () => {
+  it("timeout options are checked, and refused next to a pool of the caller's", () => {
+    for (const options of [
+      { queryTimeoutMs: 0 },
+      { connectTimeoutMs: 1.5 },
+      { keepAliveMs: -1 },
+      { idleInTransactionTimeoutMs: Number.NaN },
+      { pool: new pg.Pool(), queryTimeoutMs: 1_000 },
+    ]) {
+      assert.throws(() => new PostgresStore(options), ConfigError, JSON.stringify(options));
+    }
+  });
+
   it(
     "blackhole, latency and reset: detected within two heartbeats, resumed within 5 s, 0 lost",
     { timeout: 60_000 },
@@ -143,7 +157,11 @@ describe("network faults on PostgreSQL", () => {
           `reset: first call after it ${afterReset < 0 ? "succeeded on a new connection" : `failed in ${afterReset} ms`}; work resumed ${(completedAt.find((t) => t > resetAt) ?? 0) - resetAt} ms after it`,
         );
 
-        await until(async () => runs.size >= next, "every job to complete", 30_000);
+        await until(
+          async () => (await producer.queues.counts("default")).completed >= next,
+          "every job to complete",
+          30_000,
+        );
         const counts = await producer.queues.counts("default");
         const twice = [...runs.values()].filter((n) => n > 1).length;
         figures.push(

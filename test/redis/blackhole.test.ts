@@ -10,8 +10,10 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 
+import { Redis } from "ioredis";
+
 import { Errand } from "../../src/errand.ts";
-import { StoreUnavailableError } from "../../src/errors.ts";
+import { ConfigError, StoreUnavailableError } from "../../src/errors.ts";
 import { type Logger, silentLogger } from "../../src/logger.ts";
 import { RedisStore } from "../../src/stores/redis/redis-store.ts";
 import { BlackholeProxy } from "../harness/blackhole-proxy.ts";
@@ -46,6 +48,19 @@ async function timeToUnavailable(call: () => Promise<unknown>): Promise<number> 
 }
 
 describe("network faults on Redis", () => {
+  it("timeout options are checked, and refused next to a client of the caller's", () => {
+    const client = new Redis({ lazyConnect: true });
+    for (const options of [
+      { commandTimeoutMs: 0 },
+      { keepAliveMs: -1 },
+      { commandTimeoutMs: 2.5 },
+      { client, commandTimeoutMs: 1_000 },
+    ]) {
+      assert.throws(() => new RedisStore(options), ConfigError, Object.keys(options).join());
+    }
+    client.disconnect();
+  });
+
   it(
     "blackhole, latency and reset: detected within two heartbeats, resumed within 5 s, 0 lost",
     { timeout: 60_000 },
@@ -146,7 +161,11 @@ describe("network faults on Redis", () => {
           `reset: first call after it ${afterReset < 0 ? "succeeded on a new connection" : `failed in ${afterReset} ms`}; work resumed ${(completedAt.find((t) => t > resetAt) ?? 0) - resetAt} ms after it`,
         );
 
-        await until(async () => runs.size >= next, "every job to complete", 30_000);
+        await until(
+          async () => (await producer.queues.counts("default")).completed >= next,
+          "every job to complete",
+          30_000,
+        );
         const counts = await producer.queues.counts("default");
         const twice = [...runs.values()].filter((n) => n > 1).length;
         figures.push(

@@ -136,8 +136,8 @@ export class RedisStore implements Store {
       throw new ConfigError('RedisStore: prefix must be a non-empty string without "{" or "}".');
     this.logger = options.logger ?? consoleLogger;
     this.ownsClient = !options.client;
-    this.client =
-      options.client ?? connectUrl(options.url ?? "redis://127.0.0.1:6379", checkTimeouts(options));
+    const timeouts = checkTimeouts(options);
+    this.client = options.client ?? connectUrl(options.url ?? "redis://127.0.0.1:6379", timeouts);
     this.keys = new RedisKeys(prefix);
     this.unwatch = watchErrors(this.client, this.logger, "Redis");
     this.events = new RedisEventStream(this.client, this.keys.events, this.logger, () =>
