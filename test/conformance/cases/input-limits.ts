@@ -121,7 +121,12 @@ export const inputLimitsCases: ConformanceCases = (ctx) => {
 
     it("a task declared with NUL or a lone surrogate in its name or queue throws ConfigError", () => {
       const c = ctx();
-      for (const options of [{ name: NUL }, { name: LONE_HIGH }, { name: "ok", queue: NUL }]) {
+      for (const options of [
+        { name: NUL },
+        { name: LONE_HIGH },
+        { name: "ok", queue: NUL },
+        { name: "ok", groupWeights: { [NUL]: 2 } },
+      ]) {
         assert.throws(
           () => c.errand.task(options),
           (error: unknown) => error instanceof ConfigError,
