@@ -61,6 +61,51 @@ describe("network faults on Redis", () => {
     client.disconnect();
   });
 
+  it("a connection cut with a reply owed does not take down the one that replaces it", async () => {
+    const server = new URL(TEST_REDIS_URL);
+    const proxy = await BlackholeProxy.start({
+      host: server.hostname,
+      port: Number(server.port || 6379),
+    });
+    const viaProxy = new URL(TEST_REDIS_URL);
+    viaProxy.port = String(proxy.port);
+    const target = await redisHarness().prepare();
+    cleanups.push(() => target.cleanup());
+    const prefix = new URL(target.url as string).searchParams.get("prefix") as string;
+    const store = new RedisStore({
+      url: viaProxy.toString(),
+      prefix,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      logger: silentLogger,
+    });
+    try {
+      await store.counts({ queue: "default" });
+      // A reply held up by latency is owed when the connection is cut.
+      proxy.latency(300);
+      const owed = store.counts({ queue: "default" }).catch((error: unknown) => error);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      proxy.reset();
+      proxy.heal();
+      assert.ok((await owed) instanceof StoreUnavailableError);
+      await until(async () => {
+        try {
+          await store.counts({ queue: "default" });
+          return true;
+        } catch {
+          return false;
+        }
+      }, "the store to reconnect");
+      const connections = proxy.accepted;
+      // Past the old socket's timer: the new connection must still be the one in use.
+      await new Promise((resolve) => setTimeout(resolve, COMMAND_TIMEOUT_MS + 500));
+      await store.counts({ queue: "default" });
+      assert.equal(proxy.accepted, connections, "the new connection was torn down");
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
   it(
     "blackhole, latency and reset: detected within two heartbeats, resumed within 5 s, 0 lost",
     { timeout: 60_000 },

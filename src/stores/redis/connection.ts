@@ -62,12 +62,30 @@ function timeoutOptions(commandTimeoutMs: number, keepAliveMs: number) {
   };
 }
 
+/**
+ * ioredis arms its socket timer when a command is written and disarms it only when data
+ * arrives on that same socket. A connection that closes with a reply owed leaves the
+ * timer running, and when it fires it destroys whatever socket the client has by then:
+ * the healthy one it reconnected with. Disarming it on every close keeps the timer to
+ * the socket it was armed for.
+ */
+function disarmSocketTimerOnClose(client: Redis): Redis {
+  const internals = client as unknown as { socketTimeoutTimer?: ReturnType<typeof setTimeout> };
+  client.on("close", () => {
+    clearTimeout(internals.socketTimeoutTimer);
+    internals.socketTimeoutTimer = undefined;
+  });
+  return client;
+}
+
 /** Opens a client for a `redis://` or `rediss://` URL with {@link CONNECTION_OPTIONS}. */
 export function connectUrl(url: string, timeouts: ConnectionTimeouts = DEFAULT_TIMEOUTS): Redis {
-  return new Redis(url, {
-    ...CONNECTION_OPTIONS,
-    ...timeoutOptions(timeouts.commandTimeoutMs, timeouts.keepAliveMs),
-  });
+  return disarmSocketTimerOnClose(
+    new Redis(url, {
+      ...CONNECTION_OPTIONS,
+      ...timeoutOptions(timeouts.commandTimeoutMs, timeouts.keepAliveMs),
+    }),
+  );
 }
 
 /**
@@ -84,12 +102,14 @@ export function duplicateClient(client: RedisClient, blockMs: number): RedisClie
     });
   }
   const { commandTimeout, keepAlive } = client.options;
-  return client.duplicate({
-    ...CONNECTION_OPTIONS,
-    ...(commandTimeout === undefined
-      ? {}
-      : timeoutOptions(commandTimeout + blockMs, keepAlive ?? 0)),
-  });
+  return disarmSocketTimerOnClose(
+    client.duplicate({
+      ...CONNECTION_OPTIONS,
+      ...(commandTimeout === undefined
+        ? {}
+        : timeoutOptions(commandTimeout + blockMs, keepAlive ?? 0)),
+    }),
+  );
 }
 
 /** Checks the timeout options of `new RedisStore()` and fills in the defaults. */
