@@ -1,6 +1,8 @@
 import { ValidationError } from "./errors.ts";
 import { type Duration, toMs } from "./policy/durations.ts";
+import { identifierProblem } from "./policy/identifiers.ts";
 import { encodePayload } from "./policy/payload.ts";
+import { checkDelay, checkRunAt } from "./policy/run-at.ts";
 import { validateWithSchema } from "./schema.ts";
 import type { NewJob } from "./stores/contract.ts";
 import { isName, type TaskDefinition } from "./task-options.ts";
@@ -57,7 +59,14 @@ function checkString(value: unknown, what: string, max: number): string | null {
   if (typeof value !== "string" || value.length === 0 || value.length > max) {
     invalid(`The ${what} option must be a non-empty string of at most ${max} characters.`, what);
   }
+  checkIdentifier(value, `The ${what} option`, what);
   return value;
+}
+
+/** Refuses NUL characters and lone surrogates, which not every store can keep. */
+function checkIdentifier(value: string, what: string, path: string): void {
+  const problem = identifierProblem(value);
+  if (problem !== null) invalid(`${what} ${problem}; no store can keep it unchanged.`, path);
 }
 
 /** Checks enqueue options; throws ValidationError saying what to fix. */
@@ -90,12 +99,15 @@ export function checkEnqueueOptions(options: EnqueueOptions | undefined): Enqueu
   ) {
     invalid("runAt must be a valid Date.", "runAt");
   }
+  if (options.runAt !== undefined) checkRunAt(options.runAt.getTime());
   if (options.queue !== undefined && !isName(options.queue)) {
     invalid(
       `queue must be a non-empty string without surrounding spaces, got ${JSON.stringify(options.queue)}.`,
       "queue",
     );
   }
+  if (options.queue !== undefined) checkIdentifier(options.queue, "The queue option", "queue");
+  if (options.delay !== undefined) windowMs(options.delay, "delay");
   checkString(options.key, "key", 512);
   checkString(options.group, "group", 512);
   checkKeyWindows(options);
@@ -121,7 +133,8 @@ function checkKeyWindows(options: EnqueueOptions): void {
 
 function windowMs(value: Duration | undefined, what: string): number {
   if (value === undefined) return 0;
-  return toMs(value, what, (m) => new ValidationError(m, [{ message: m, path: [what] }]));
+  const ms = toMs(value, what, (m) => new ValidationError(m, [{ message: m, path: [what] }]));
+  return checkDelay(ms, what);
 }
 
 /**
@@ -137,9 +150,11 @@ export async function buildNewJob(
   rawOptions: EnqueueOptions | undefined,
   maxPayloadBytes: number,
 ): Promise<NewJob> {
+  checkIdentifier(name, "The task name", "name");
   const options = checkEnqueueOptions(rawOptions);
-  if (task?.schema) await validateWithSchema(task.schema, data, name);
+  // Encoding first bounds the payload's size and depth before a schema walks it.
   const encoded = encodePayload(data, maxPayloadBytes);
+  if (task?.schema) await validateWithSchema(task.schema, data, name);
   const debounceMs = options.debounce === undefined ? null : windowMs(options.debounce, "debounce");
   // A debounced job with no holder to take over is due after the window, like a delay.
   const delayMs = debounceMs ?? windowMs(options.delay, "delay");

@@ -26,6 +26,14 @@ export type EventListenerFn = (event: ErrandEvent) => void;
 /** Receives raw store events; the runtime's own parts (wake-ups, cancellation, results) use this. */
 export type InternalListenerFn = (event: StoreEvent) => void;
 
+function decodeOrSkip(text: string): unknown {
+  try {
+    return decodeJson(text);
+  } catch {
+    return undefined;
+  }
+}
+
 function toErrandEvent(e: StoreEvent): ErrandEvent {
   const event: ErrandEvent = {
     type: e.type,
@@ -35,9 +43,10 @@ function toErrandEvent(e: StoreEvent): ErrandEvent {
     at: new Date(e.at),
   };
   if (e.attempt !== undefined) event.attempt = e.attempt;
-  if (e.result !== undefined) event.result = decodeJson(e.result);
-  if (e.error !== undefined) event.error = decodeJson(e.error) as JobError;
-  if (e.progress !== undefined) event.progress = decodeJson(e.progress);
+  // A field that is not JSON (written by another program) is left out, not thrown.
+  if (e.result !== undefined) event.result = decodeOrSkip(e.result);
+  if (e.error !== undefined) event.error = decodeOrSkip(e.error) as JobError;
+  if (e.progress !== undefined) event.progress = decodeOrSkip(e.progress);
   return event;
 }
 

@@ -19,6 +19,7 @@ export {
   type JobLog,
   type JobState,
   type QueueCounts,
+  type UndecodableField,
 } from "./job.ts";
 export type { ListJobsOptions, JobsAdmin, QueuesAdmin } from "./admin.ts";
 export type { TasksAdmin } from "./tasks-admin.ts";

@@ -64,7 +64,16 @@ export interface JobInfo<TData = unknown, TResult = unknown> {
   runAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /**
+   * Present only when some stored fields are not valid JSON (written by hand or by
+   * another program): it names them, and each reads as null instead of making
+   * `jobs.get` and `jobs.list` throw.
+   */
+  undecodable?: UndecodableField[];
 }
+
+/** A JobInfo field that can hold stored JSON. */
+export type UndecodableField = "data" | "result" | "error" | "progress";
 
 /** Job counts of one queue by state. */
 export type QueueCounts = Record<JobState, number>;

@@ -3,6 +3,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { ConfigError } from "./errors.ts";
 import { type BackoffOptions, resolveBackoff, type ResolvedBackoff } from "./policy/backoff.ts";
 import { type Duration, toMs } from "./policy/durations.ts";
+import { isStorableIdentifier } from "./policy/identifiers.ts";
 import { resolveTaskLimits } from "./policy/limits.ts";
 import { type AnySchema, isStandardSchema } from "./schema.ts";
 import type { TaskLimits } from "./stores/contract.ts";
@@ -118,7 +119,11 @@ const TASK_KEYS = new Set([
 /** True for a string Errand accepts as a task or queue name. */
 export function isName(value: unknown): value is string {
   return (
-    typeof value === "string" && value.length > 0 && value.length <= 200 && value.trim() === value
+    typeof value === "string" &&
+    value.length > 0 &&
+    value.length <= 200 &&
+    value.trim() === value &&
+    isStorableIdentifier(value)
   );
 }
 

@@ -1,5 +1,5 @@
 import type { Clock } from "./clock.ts";
-import { JobFailedError, TimeoutError } from "./errors.ts";
+import { JobFailedError, TimeoutError, ValidationError } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import type { JobError } from "./job.ts";
 import { type Duration, toMs } from "./policy/durations.ts";
@@ -16,6 +16,14 @@ export interface WaitDeps {
 /** How often the job is read again, in case an event was missed (another process crashed before publishing). */
 const RECHECK_MS = 1_000;
 
+function decodeOrNull(text: string | null): unknown {
+  try {
+    return decodeJson(text);
+  } catch {
+    return null;
+  }
+}
+
 function outcome(
   record: JobRecord | null,
   id: string,
@@ -26,9 +34,17 @@ function outcome(
       "removed",
       `Job ${id} does not exist (it was removed or never created).`,
     );
-  if (record.state === "completed") return { done: true, value: decodeJson(record.result) };
+  if (record.state === "completed") {
+    try {
+      return { done: true, value: decodeJson(record.result) };
+    } catch (error) {
+      throw new ValidationError(`Job ${id} completed, but its stored result is not JSON.`, [], {
+        cause: error,
+      });
+    }
+  }
   if (record.state === "dead" || record.state === "cancelled") {
-    const error = decodeJson(record.error) as JobError | null;
+    const error = decodeOrNull(record.error) as JobError | null;
     const why =
       record.state === "cancelled"
         ? "was cancelled"

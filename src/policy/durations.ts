@@ -34,7 +34,11 @@ export function toMs(
   }
   if (typeof value === "string") {
     const match = PATTERN.exec(value.trim());
-    if (match) return Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] as number));
+    if (match) {
+      // A string of many digits parses to Infinity, which no store can hold.
+      const ms = Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] as number));
+      if (Number.isFinite(ms)) return ms;
+    }
   }
   throw makeError(
     `${what} must be milliseconds or a duration such as "250ms", "30s", "5m", "2h" or "7d", got ${JSON.stringify(value)}.`,

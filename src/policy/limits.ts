@@ -1,6 +1,7 @@
 import { ConfigError } from "../errors.ts";
 import type { RateLimit, TaskLimits } from "../stores/contract.ts";
 import { type Duration, toMs } from "./durations.ts";
+import { identifierProblem } from "./identifiers.ts";
 
 /** A rate limit as users write it: at most `max` starts in any window of `per`. */
 export interface RateLimitOptions {
@@ -46,6 +47,8 @@ function weights(value: unknown, what: string): Record<string, number> {
   const checked: Record<string, number> = {};
   for (const [group, weight] of Object.entries(value)) {
     if (group.length === 0) throw new ConfigError(`${what}: group keys must be non-empty.`);
+    const problem = identifierProblem(group);
+    if (problem !== null) throw new ConfigError(`${what}: a group key ${problem}.`);
     checked[group] = positiveInt(weight, `${what}["${group}"]`);
   }
   return checked;

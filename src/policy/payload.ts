@@ -3,6 +3,13 @@ import { ValidationError } from "../errors.ts";
 /** The default cap on an encoded payload: 512 KiB. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
 
+/**
+ * The deepest nesting of objects and arrays a payload may have. Checking, encoding and
+ * decoding recurse once per level; a payload some thousands of levels deep would
+ * overflow the stack with an untyped RangeError, here or in the process that reads it.
+ */
+export const MAX_PAYLOAD_DEPTH = 100;
+
 type Path = (string | number)[];
 
 function describe(path: Path): string {
@@ -14,6 +21,10 @@ function fail(path: Path, message: string): never {
 }
 
 function checkObject(value: object, path: Path, seen: Set<object>): void {
+  if (path.length >= MAX_PAYLOAD_DEPTH) {
+    const message = `nests objects and arrays deeper than ${MAX_PAYLOAD_DEPTH} levels.`;
+    throw new ValidationError(`the payload ${message}`, [{ message, path: [...path] }]);
+  }
   if (seen.has(value)) fail(path, "refers to itself; payloads must be plain JSON trees.");
   seen.add(value);
   if (Array.isArray(value)) {

@@ -1,5 +1,7 @@
 import type pg from "pg";
 
+import { isConnectionError } from "./pg-errors.ts";
+
 /** What the store needs of a connection: pg's Client, PoolClient and Pool all fit. */
 export interface Queryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -35,6 +37,11 @@ export async function withClient<T>(
   client.on("error", onError);
   try {
     return await fn(client, onError);
+  } catch (error) {
+    // A query that timed out may still be running on a connection that stopped
+    // delivering; reusing it would queue the next caller behind the lost reply.
+    if (isConnectionError(error)) broken ??= error as Error;
+    throw error;
   } finally {
     client.off("error", onError);
     client.release(broken);
@@ -56,6 +63,9 @@ export async function inTransaction<T>(
       await client.query("COMMIT");
       return result;
     } catch (error) {
+      // On a connection that failed, a ROLLBACK would only wait out another timeout;
+      // dropping the connection rolls the transaction back on the server.
+      if (isConnectionError(error)) throw error;
       await client.query("ROLLBACK").catch((rollbackError: unknown) => {
         markBroken(rollbackError as Error);
       });

@@ -23,14 +23,16 @@ const SERVER_CODES = new Set([
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now: starting up or shutting down
   "57P05", // idle_session_timeout
+  "25P03", // idle_in_transaction_session_timeout: the session was ended mid-transaction
   "53300", // too_many_connections
   "53400", // configuration_limit_exceeded
   "58030", // io_error
 ]);
 
-// pg reports a dropped socket, a closed pool or a connect timeout with plain Errors.
+// pg reports a dropped socket, a closed pool, a connect timeout or a reply that never
+// came (query_timeout) with plain Errors.
 const CONNECTION_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|is not queryable|Connection ended|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Cannot use a pool after calling end/i;
+  /Query read timeout|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|is not queryable|Connection ended|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Cannot use a pool after calling end/i;
 
 /** True when `error` means the database could not be reached or dropped the connection. */
 export function isConnectionError(error: unknown): boolean {

@@ -51,7 +51,7 @@ import { appliedSlots, type JobRow, rowId, toJobRecord } from "./rows.ts";
 import * as schedules from "./schedules.ts";
 import { checkSchemaName, DEFAULT_SCHEMA } from "./schema-name.ts";
 import { channelOf, migrationsFor, type Queries, queriesFor, type QueryName } from "./sql-files.ts";
-import { checkOptions, ownPool, type PostgresStoreOptions } from "./store-options.ts";
+import { checkOptions, ownPool, poolSettings, type PostgresStoreOptions } from "./store-options.ts";
 
 /**
  * The PostgreSQL store: many processes on many machines share one schema. Claims lock
@@ -93,7 +93,7 @@ export class PostgresStore implements Store {
     this.autoMigrate = options.migrate ?? true;
     this.logger = options.logger ?? silentLogger;
     this.ownsPool = options.pool === undefined;
-    this.pool = options.pool ?? ownPool(options.connectionString);
+    this.pool = options.pool ?? ownPool(poolSettings(options));
     this.statements = new Statements(this.sql, this.ownsPool);
     this.target = { queries: this.sql, statements: this.statements, schema: this.schema };
     this.claimer = new PgClaimer(this.pool, this.statements, this.schema);

@@ -1,6 +1,6 @@
 import { Cluster, Redis } from "ioredis";
 
-import { StoreUnavailableError } from "../../errors.ts";
+import { ConfigError, StoreUnavailableError } from "../../errors.ts";
 import { errorMessage, type Logger } from "../../logger.ts";
 
 /** A connection the store talks through: one server, or a Redis Cluster. */
@@ -34,13 +34,66 @@ export const CONNECTION_OPTIONS = {
   retryStrategy: (attempt: number) => reconnectDelay(attempt),
 } as const;
 
-/** Opens a client for a `redis://` or `rediss://` URL with {@link CONNECTION_OPTIONS}. */
-export function connectUrl(url: string): Redis {
-  return new Redis(url, CONNECTION_OPTIONS);
+/** Timeouts of the connections the store opens itself. */
+export interface ConnectionTimeouts {
+  /** How long a command may wait for its reply. */
+  commandTimeoutMs: number;
+  /** TCP keep-alive: idle time before the first probe; 0 turns it off. */
+  keepAliveMs: number;
 }
 
-/** A second connection like `client`, for blocking reads. */
-export function duplicateClient(client: RedisClient): RedisClient {
+export const DEFAULT_TIMEOUTS: ConnectionTimeouts = {
+  commandTimeoutMs: 10_000,
+  keepAliveMs: 10_000,
+};
+
+/**
+ * ioredis options for the timeouts. The command timeout rejects the call; the socket
+ * timeout, equal to it, also destroys a connection that has sent nothing back for that
+ * long while replies are owed. Without the latter, a network that silently dropped the
+ * bytes would leave the timed-out commands queued, and later replies would be matched
+ * to the wrong commands; a fresh connection starts with an empty queue.
+ */
+function timeoutOptions(commandTimeoutMs: number, keepAliveMs: number) {
+  return {
+    commandTimeout: commandTimeoutMs,
+    socketTimeout: commandTimeoutMs,
+    keepAlive: keepAliveMs,
+  };
+}
+
+/**
+ * ioredis arms its socket timer when a command is written and disarms it only when data
+ * arrives on that same socket. A connection that closes with a reply owed leaves the
+ * timer running, and when it fires it destroys whatever socket the client has by then:
+ * the healthy one it reconnected with. Disarming it on every close keeps the timer to
+ * the socket it was armed for.
+ */
+function disarmSocketTimerOnClose(client: Redis): Redis {
+  const internals = client as unknown as { socketTimeoutTimer?: ReturnType<typeof setTimeout> };
+  client.on("close", () => {
+    clearTimeout(internals.socketTimeoutTimer);
+    internals.socketTimeoutTimer = undefined;
+  });
+  return client;
+}
+
+/** Opens a client for a `redis://` or `rediss://` URL with {@link CONNECTION_OPTIONS}. */
+export function connectUrl(url: string, timeouts: ConnectionTimeouts = DEFAULT_TIMEOUTS): Redis {
+  return disarmSocketTimerOnClose(
+    new Redis(url, {
+      ...CONNECTION_OPTIONS,
+      ...timeoutOptions(timeouts.commandTimeoutMs, timeouts.keepAliveMs),
+    }),
+  );
+}
+
+/**
+ * A second connection like `client`, for blocking reads of up to `blockMs`. When `client`
+ * has a command timeout, the reader's is that plus the block time: a read that waits its
+ * full block is not a dead connection, a read silent for longer is.
+ */
+export function duplicateClient(client: RedisClient, blockMs: number): RedisClient {
   if (client instanceof Cluster) {
     return client.duplicate([], {
       lazyConnect: true,
@@ -48,7 +101,40 @@ export function duplicateClient(client: RedisClient): RedisClient {
       redisOptions: { ...client.options.redisOptions, maxRetriesPerRequest: 0 },
     });
   }
-  return client.duplicate(CONNECTION_OPTIONS);
+  const { commandTimeout, keepAlive } = client.options;
+  return disarmSocketTimerOnClose(
+    client.duplicate({
+      ...CONNECTION_OPTIONS,
+      ...(commandTimeout === undefined
+        ? {}
+        : timeoutOptions(commandTimeout + blockMs, keepAlive ?? 0)),
+    }),
+  );
+}
+
+/** Checks the timeout options of `new RedisStore()` and fills in the defaults. */
+export function checkTimeouts(options: {
+  client?: unknown;
+  commandTimeoutMs?: number;
+  keepAliveMs?: number;
+}): ConnectionTimeouts {
+  for (const key of ["commandTimeoutMs", "keepAliveMs"] as const) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (options.client !== undefined)
+      throw new ConfigError(
+        `RedisStore: ${key} applies to the connection the store opens from url; set ioredis's own options on the client you pass.`,
+      );
+    const least = key === "keepAliveMs" ? 0 : 1;
+    if (!Number.isSafeInteger(value) || value < least)
+      throw new ConfigError(
+        `RedisStore: ${key} must be a whole number of milliseconds of ${least} or more, got ${String(value)}.`,
+      );
+  }
+  return {
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_TIMEOUTS.commandTimeoutMs,
+    keepAliveMs: options.keepAliveMs ?? DEFAULT_TIMEOUTS.keepAliveMs,
+  };
 }
 
 /** Server replies that mean "not now" rather than "wrong call". */

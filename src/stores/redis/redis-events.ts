@@ -125,7 +125,7 @@ export class RedisEventStream {
 
   private openReader(): RedisClient {
     if (!this.reader) {
-      this.reader = duplicateClient(this.client);
+      this.reader = duplicateClient(this.client, BLOCK_MS);
       this.unwatch = watchErrors(this.reader, this.logger, "Redis event reader");
     }
     return this.reader;

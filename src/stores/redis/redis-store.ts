@@ -43,6 +43,7 @@ import { appliedById, rescueJobs, retryByFilter, retryById, runById } from "./by
 import { claimJobs } from "./claim-jobs.ts";
 import {
   checkEvictionPolicy,
+  checkTimeouts,
   connectUrl,
   ensureReady,
   type RedisClient,
@@ -80,6 +81,15 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** Where connection trouble and configuration warnings go. Default: warnings to stderr. */
   logger?: Logger;
+  /**
+   * For the connection the store opens from `url` (give your own client its own
+   * `commandTimeout`): how long a command may wait for its reply before the call fails
+   * with StoreUnavailableError and the connection is replaced. The event reader's
+   * blocking reads get this plus their block time. Default 10 s.
+   */
+  commandTimeoutMs?: number;
+  /** TCP keep-alive of the store's own connection, as the idle time before the first probe. Default 10 s; 0 is off. */
+  keepAliveMs?: number;
 }
 
 /** How long a call waits for a connection that is being opened. */
@@ -121,7 +131,8 @@ export class RedisStore implements Store {
       throw new ConfigError('RedisStore: prefix must be a non-empty string without "{" or "}".');
     this.logger = options.logger ?? consoleLogger;
     this.ownsClient = !options.client;
-    this.client = options.client ?? connectUrl(options.url ?? "redis://127.0.0.1:6379");
+    const timeouts = checkTimeouts(options);
+    this.client = options.client ?? connectUrl(options.url ?? "redis://127.0.0.1:6379", timeouts);
     this.keys = new RedisKeys(prefix);
     this.unwatch = watchErrors(this.client, this.logger, "Redis");
     this.events = new RedisEventStream(this.client, this.keys.events, this.logger, () =>

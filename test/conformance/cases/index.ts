@@ -6,6 +6,7 @@ import { enqueueCases } from "./enqueue.ts";
 import { eventsCases } from "./events.ts";
 import { fairnessCases } from "./fairness.ts";
 import { flowLimitsCases } from "./flow-limits.ts";
+import { inputLimitsCases } from "./input-limits.ts";
 import { leasesCases } from "./leases.ts";
 import { pauseTaskCases } from "./pause-task.ts";
 import { prefetchCases } from "./prefetch.ts";
@@ -32,4 +33,5 @@ export const ALL_CASES: ConformanceCases[] = [
   pauseTaskCases,
   rateLimitedCases,
   schedulesCases,
+  inputLimitsCases,
 ];
