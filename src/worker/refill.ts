@@ -23,6 +23,11 @@ export interface RefillState {
    * those limits (a burst of starts long after their claims): no prefetch then.
    */
   limited: boolean;
+  /**
+   * True while a stalled job runs or waits to run alone (see isolation.ts): no slot is
+   * free then, and only the buffer's `prefetch` is claimed ahead.
+   */
+  isolating?: boolean;
 }
 
 /** Outcomes waiting for their settle before the worker stops claiming. */
@@ -32,7 +37,8 @@ export function settleBacklogLimit(concurrency: number, prefetch: number): numbe
 
 /** Jobs to claim in the next round trip; 0 means wait until something is freed. */
 export function claimSize(state: RefillState): number {
-  const { concurrency, running, buffered, settling } = state;
+  const { concurrency, buffered, settling } = state;
+  const running = state.isolating === true ? concurrency : state.running;
   const prefetch = state.limited ? 0 : state.prefetch;
   if (settling >= settleBacklogLimit(concurrency, prefetch)) return 0;
   const free = concurrency - running - buffered;

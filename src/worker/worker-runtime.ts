@@ -13,11 +13,12 @@ import { Scheduler } from "../schedule/scheduler.ts";
 import type { ClaimedJob, ClaimResult, Store, StoreEvent, TaskLimits } from "../stores/contract.ts";
 import type { TaskDefinition } from "../task-options.ts";
 import { Attempt } from "./attempt.ts";
+import { isolating, planBuffer } from "./isolation.ts";
 import { jobEvent, outcomeEvent } from "./job-events.ts";
 import { JobIo } from "./job-io.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import { Maintenance } from "./maintenance.ts";
-import { claimSize, startsFromBuffer } from "./refill.ts";
+import { claimSize } from "./refill.ts";
 import { runJob, type RunJobDeps, shutdownReason } from "./run-job.ts";
 import { Settler } from "./settler.ts";
 import type { ResolvedWorkOptions } from "./worker-options.ts";
@@ -54,6 +55,10 @@ export class WorkerRuntime {
   private readonly buffer = new Map<string, ClaimedJob>();
   /** Outcomes handed to the settler and not yet acknowledged, with their event emission. */
   private readonly settles = new Set<Promise<void>>();
+  /** Hand-backs of buffered jobs not yet acknowledged; an isolated job waits for them. */
+  private releasing = 0;
+  /** The running job that stalled before and so runs alone (see isolation.ts), if any. */
+  private isolated: string | null = null;
   private readonly leases: LeaseKeeper;
   private readonly settler: Settler;
   private readonly maintenance: Maintenance;
@@ -142,6 +147,7 @@ export class WorkerRuntime {
       run.attempt.abort(shutdownReason());
     }
     this.running.clear();
+    this.isolated = null;
     const released = await this.handBack(runs.map((run) => run.job));
     const count = released + (await releasedEarly);
     if (count > 0) this.deps.logger.info("handed unfinished jobs back", { count });
@@ -191,6 +197,7 @@ export class WorkerRuntime {
         buffered: this.buffer.size,
         settling: this.settles.size,
         limited: limits !== null,
+        isolating: isolating(this.isolated !== null, this.headStalled()),
       });
       if (want <= 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
@@ -207,12 +214,13 @@ export class WorkerRuntime {
         await this.sleep(retryDelay(failures++));
         continue;
       }
+      // Through the buffer, so the batch starts in order and a stalled job in it runs alone.
+      // Jobs claimed while close() began stay there, and close hands them back at once.
       for (const job of claimed.jobs) {
         this.leases.track(job.id, job.token, sentAt);
-        // Jobs claimed while close() began go to the buffer, which close hands back at once.
-        if (!this.stopping && this.running.size < this.options.concurrency) this.start(job);
-        else this.buffer.set(job.id, job);
+        this.buffer.set(job.id, job);
       }
+      this.startBuffered();
       if (claimed.jobs.length < want && !this.woken) {
         const due = claimed.nextDueInMs ?? Number.POSITIVE_INFINITY;
         await this.sleep(Math.min(this.options.pollMs, due + 1));
@@ -220,25 +228,61 @@ export class WorkerRuntime {
     }
   }
 
-  /** Starts buffered jobs in the slots that are free. */
+  /** True when the next buffered job has stalled before, so it must run alone. */
+  private headStalled(): boolean {
+    for (const job of this.buffer.values()) return job.stalls > 0;
+    return false;
+  }
+
+  /**
+   * Starts buffered jobs in the slots that are free, in order; a job that stalled before
+   * starts only alone, and the jobs behind it beyond `prefetch` are handed back first.
+   */
   private startBuffered(): void {
-    if (this.stopping) return;
-    let n = startsFromBuffer({
-      concurrency: this.options.concurrency,
-      running: this.running.size,
-      buffered: this.buffer.size,
-    });
-    let stale: ClaimedJob[] | null = null;
+    if (this.stopping || this.buffer.size === 0) return;
+    const head: boolean[] = [];
+    const look = Math.max(0, this.options.concurrency - this.running.size);
     for (const job of this.buffer.values()) {
-      if (n <= 0) break;
-      this.buffer.delete(job.id);
-      if (this.leases.surelyHeld(job.id)) {
-        n -= 1;
-        this.start(job);
-      } else (stale ??= []).push(job);
+      if (head.length > look) break;
+      head.push(job.stalls > 0);
+    }
+    const plan = planBuffer(
+      {
+        concurrency: this.options.concurrency,
+        prefetch: this.options.prefetch,
+        running: this.running.size,
+        isolatedRunning: this.isolated !== null,
+        busy: this.settles.size > 0 || this.releasing > 0,
+      },
+      head,
+      this.buffer.size,
+    );
+    const starts: ClaimedJob[] = [];
+    const back: ClaimedJob[] = [];
+    let i = 0;
+    for (const job of this.buffer.values()) {
+      if (i < plan.start) starts.push(job);
+      else if (i >= plan.keep) back.push(job);
+      else if (plan.keep === this.buffer.size) break;
+      i += 1;
+    }
+    for (const job of [...starts, ...back]) this.buffer.delete(job.id);
+    for (const job of starts) {
+      if (this.leases.surelyHeld(job.id)) this.start(job);
+      else back.push(job);
     }
     // Fenced: the release changes nothing if the job is already someone else's.
-    if (stale) void this.handBack(stale).then(() => this.freeSlot());
+    if (back.length > 0) this.release(back);
+  }
+
+  /** Hands buffered jobs back in the background; what waited on it goes on afterwards. */
+  private release(jobs: ClaimedJob[]): void {
+    this.releasing += 1;
+    void this.handBack(jobs).finally(() => {
+      this.releasing -= 1;
+      this.startBuffered();
+      this.freeSlot();
+    });
   }
 
   private claim(limit: number, limits: Record<string, TaskLimits> | null): Promise<ClaimResult> {
@@ -306,6 +350,7 @@ export class WorkerRuntime {
   }
 
   private start(job: ClaimedJob): void {
+    if (job.stalls > 0) this.isolated = job.id;
     const run: Running = { job, attempt: new Attempt(), handedBack: false, logWrites: null };
     this.running.set(job.id, run);
     this.deps.events.emit([
@@ -340,6 +385,7 @@ export class WorkerRuntime {
     // The slot is free once the outcome is known: the next job starts (or is claimed)
     // while the group commit writes this one. close() waits for `settles`.
     this.running.delete(job.id);
+    if (this.isolated === job.id) this.isolated = null;
     const settled = this.settler.settle(outcome).then((applied) => {
       this.settles.delete(settled);
       if (applied) this.deps.events.emit([outcomeEvent(job, outcome, this.deps.clock.now())]);
@@ -348,6 +394,8 @@ export class WorkerRuntime {
           "a finished job's lease was no longer held; its outcome was discarded",
           { jobId: job.id },
         );
+      // An isolated job may be waiting for the last settle.
+      this.startBuffered();
       this.freeSlot();
       // A settled job frees a concurrency-limit slot: an idle worker may take the next one now.
       if (this.limits !== null && job.name in this.limits) this.lookAgain();

@@ -14,6 +14,7 @@ import { rateLimitedCases } from "./rate-limited.ts";
 import { retentionCases } from "./retention.ts";
 import { schedulesCases } from "./schedules.ts";
 import { settleCases } from "./settle.ts";
+import { stalledAloneCases } from "./stalled-alone.ts";
 import { workerCases } from "./worker.ts";
 
 /** Every case file of the suite; each store runs all of them. */
@@ -24,6 +25,7 @@ export const ALL_CASES: ConformanceCases[] = [
   leasesCases,
   workerCases,
   prefetchCases,
+  stalledAloneCases,
   adminCases,
   retentionCases,
   eventsCases,
