@@ -110,5 +110,8 @@ process.on("message", (message: ChaosParentMessage) => {
   }
 });
 
+// A parent that dies (Ctrl-C on `npm run chaos`) must not leave workers running on.
+process.on("disconnect", () => process.exit(0));
+
 await worker.started();
 send({ type: "ready" });
