@@ -101,8 +101,10 @@ const worker = errand.work({
   rescueInterval: config.rescueMs ?? 1000,
 });
 
+let stopping = false;
 process.on("message", (message: ChaosParentMessage) => {
   if (message.type === "stop") {
+    stopping = true;
     void errand.close({ grace: "5s" }).then(() => {
       send({ type: "stopped" });
       process.disconnect();
@@ -111,7 +113,9 @@ process.on("message", (message: ChaosParentMessage) => {
 });
 
 // A parent that dies (Ctrl-C on `npm run chaos`) must not leave workers running on.
-process.on("disconnect", () => process.exit(0));
+process.on("disconnect", () => {
+  if (!stopping) process.exit(0);
+});
 
 await worker.started();
 send({ type: "ready" });
