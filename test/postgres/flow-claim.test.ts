@@ -8,9 +8,10 @@ import { after, describe, it } from "node:test";
 
 import pg from "pg";
 
-import type { ClaimParams, NewJob, Store } from "../../src/stores/contract.ts";
+import type { ClaimParams, Store } from "../../src/stores/contract.ts";
 import { PostgresStore } from "../../src/stores/postgres/postgres-store.ts";
 import { migrationsFor, queriesFor } from "../../src/stores/postgres/sql-files.ts";
+import { newJob } from "../harness/new-job.ts";
 import { dropTestSchema, TEST_PG_URL, testSchemaName } from "../harness/postgres-harness.ts";
 
 const schemas: string[] = [];
@@ -28,24 +29,6 @@ async function stores(n: number): Promise<PostgresStore[]> {
   const all = Array.from({ length: n }, () => new PostgresStore({ pool, schema }));
   await all[0]?.migrate();
   return all;
-}
-
-function newJob(options: Partial<NewJob> = {}): NewJob {
-  return {
-    name: "t",
-    queue: "default",
-    data: "null",
-    priority: 0,
-    runAt: null,
-    delayMs: 0,
-    attempts: 3,
-    maxStalls: 3,
-    key: null,
-    group: null,
-    debounceMs: null,
-    throttleMs: null,
-    ...options,
-  };
 }
 
 async function claim(store: Store, params: Partial<ClaimParams> = {}) {

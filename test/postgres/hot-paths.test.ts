@@ -10,9 +10,10 @@ import { after, describe, it } from "node:test";
 
 import pg from "pg";
 
-import type { NewJob, Outcome } from "../../src/stores/contract.ts";
+import type { Outcome } from "../../src/stores/contract.ts";
 import { PostgresStore } from "../../src/stores/postgres/postgres-store.ts";
 import { migrationsFor } from "../../src/stores/postgres/sql-files.ts";
+import { newJob } from "../harness/new-job.ts";
 import { dropTestSchema, TEST_PG_URL, testSchemaName } from "../harness/postgres-harness.ts";
 
 const schemas: string[] = [];
@@ -35,24 +36,6 @@ async function freshStore(own = false): Promise<PostgresStore> {
   opened.push(store);
   await store.migrate();
   return store;
-}
-
-function newJob(options: Partial<NewJob> = {}): NewJob {
-  return {
-    name: "t",
-    queue: "default",
-    data: "null",
-    priority: 0,
-    runAt: null,
-    delayMs: 0,
-    attempts: 3,
-    maxStalls: 3,
-    key: null,
-    group: null,
-    debounceMs: null,
-    throttleMs: null,
-    ...options,
-  };
 }
 
 async function claimOne(store: PostgresStore, now?: number) {

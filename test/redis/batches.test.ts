@@ -11,27 +11,14 @@ import { Redis } from "ioredis";
 import type { ClaimedJob, NewJob, Outcome } from "../../src/stores/contract.ts";
 import { parseJobId, RedisKeys } from "../../src/stores/redis/keys.ts";
 import { type RedisStore } from "../../src/stores/redis/redis-store.ts";
+import { newJob } from "../harness/new-job.ts";
 import { redisHarness, TEST_REDIS_URL } from "../harness/redis-harness.ts";
 import type { StoreTarget } from "../harness/store-harness.ts";
 
 const QUEUE = "batches";
 
-function newJob(i: number, extra: Partial<NewJob> = {}): NewJob {
-  return {
-    name: "work",
-    queue: QUEUE,
-    data: JSON.stringify({ i }),
-    priority: 0,
-    runAt: null,
-    delayMs: 0,
-    attempts: 3,
-    maxStalls: 3,
-    key: null,
-    group: null,
-    debounceMs: null,
-    throttleMs: null,
-    ...extra,
-  };
+function workJob(i: number, extra: Partial<NewJob> = {}): NewJob {
+  return newJob({ name: "work", queue: QUEUE, data: JSON.stringify({ i }), ...extra });
 }
 
 describe("Redis batches", () => {
@@ -82,7 +69,7 @@ describe("Redis batches", () => {
   }
 
   it("settles mixed outcomes in one batch, each job in exactly its new state's sets", async () => {
-    await store.enqueue({ jobs: Array.from({ length: 7 }, (_, i) => newJob(i)) });
+    await store.enqueue({ jobs: Array.from({ length: 7 }, (_, i) => workJob(i)) });
     const [a, b, c, d, e, f, g] = await claimAll(7);
     const outcomes: Outcome[] = [
       { kind: "complete", id: a!.id, token: a!.token, result: '"a"', remove: false },
@@ -126,7 +113,7 @@ describe("Redis batches", () => {
   });
 
   it("a stale token in a batch changes nothing for that job only", async () => {
-    await store.enqueue({ jobs: [newJob(1), newJob(2), newJob(3)] });
+    await store.enqueue({ jobs: [workJob(1), workJob(2), workJob(3)] });
     const [a, b, c] = await claimAll(3);
     const leaseBefore = await raw.zscore(`${base}leases`, n(b!.id));
     const hashBefore = await raw.hgetall(`${base}job:${n(b!.id)}`);
@@ -152,7 +139,7 @@ describe("Redis batches", () => {
   });
 
   it("a job named twice in one batch is settled once, by the first outcome", async () => {
-    await store.enqueue({ jobs: [newJob(1)] });
+    await store.enqueue({ jobs: [workJob(1)] });
     const [a] = await claimAll(1);
     const settled = await store.settle({
       outcomes: [
@@ -166,7 +153,7 @@ describe("Redis batches", () => {
   });
 
   it("extends the held leases of a batch and leaves a stale one alone", async () => {
-    await store.enqueue({ jobs: [newJob(1), newJob(2), newJob(3)] });
+    await store.enqueue({ jobs: [workJob(1), workJob(2), workJob(3)] });
     const [a, b, c] = await claimAll(3);
     const before = await raw.zscore(`${base}leases`, n(b!.id));
     const now = Date.now() + 500_000;
@@ -185,10 +172,10 @@ describe("Redis batches", () => {
   it("an enqueue batch debouncing its own earlier job leaves one entry per job", async () => {
     const results = await store.enqueue({
       jobs: [
-        newJob(1, { key: "k", debounceMs: 60_000 }),
-        newJob(2),
-        newJob(3, { delayMs: 60_000 }),
-        newJob(4, { key: "k", debounceMs: 60_000 }),
+        workJob(1, { key: "k", debounceMs: 60_000 }),
+        workJob(2),
+        workJob(3, { delayMs: 60_000 }),
+        workJob(4, { key: "k", debounceMs: 60_000 }),
       ],
     });
     assert.deepEqual(
@@ -223,10 +210,10 @@ describe("Redis batches", () => {
   it("groups of one enqueue batch join the rotation in the batch's order", async () => {
     await store.enqueue({
       jobs: [
-        newJob(1, { group: "zeta" }),
-        newJob(2, { group: "alpha" }),
-        newJob(3, { group: "zeta" }),
-        newJob(4, { group: "mid" }),
+        workJob(1, { group: "zeta" }),
+        workJob(2, { group: "alpha" }),
+        workJob(3, { group: "zeta" }),
+        workJob(4, { group: "mid" }),
       ],
     });
     const order: string[] = [];

@@ -13,26 +13,20 @@ import { silentLogger } from "../../src/logger.ts";
 import { pruneBefore, resolveRetention } from "../../src/policy/retention.ts";
 import type { NewJob } from "../../src/stores/contract.ts";
 import { RedisStore } from "../../src/stores/redis/redis-store.ts";
+import { newJob } from "../harness/new-job.ts";
 import { hasRedisServer, RedisServer } from "./redis-servers.ts";
 
 const JOBS = 100_000;
 const BATCH = 1_000;
 
-function newJob(i: number): NewJob {
-  return {
+function reportJob(i: number): NewJob {
+  return newJob({
     name: "report.build",
     queue: "reports",
     data: JSON.stringify({ tenant: `tenant-${i % 50}`, report: i, format: "pdf" }),
     priority: i % 3,
-    runAt: null,
-    delayMs: 0,
-    attempts: 3,
-    maxStalls: 3,
     key: `report-${i}`,
-    group: null,
-    debounceMs: null,
-    throttleMs: null,
-  };
+  });
 }
 
 async function stat(admin: Redis): Promise<{ used: number; keyTable: number }> {
@@ -63,7 +57,7 @@ async function settledMemory(admin: Redis): Promise<number> {
 
 /** One batch through its whole life: enqueued, claimed, completed with a result. */
 async function runBatch(store: RedisStore, from: number, size: number, now: number): Promise<void> {
-  const jobs = Array.from({ length: size }, (_, i) => newJob(from + i));
+  const jobs = Array.from({ length: size }, (_, i) => reportJob(from + i));
   await store.enqueue({ jobs, now });
   const { jobs: claimed } = await store.claim({
     queues: ["reports"],

@@ -7,26 +7,14 @@ import { after, test } from "node:test";
 
 import type { NewJob, Outcome } from "../../src/stores/contract.ts";
 import { SqliteStore } from "../../src/stores/sqlite/sqlite-store.ts";
+import { newJob } from "../harness/new-job.ts";
 
 const dir = join(tmpdir(), `errand-sqlite-settle-${process.pid}-${randomUUID().slice(0, 8)}`);
 mkdirSync(dir, { recursive: true });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function job(n: number): NewJob {
-  return {
-    name: "t",
-    queue: "q",
-    data: JSON.stringify(n),
-    priority: 0,
-    runAt: null,
-    delayMs: 0,
-    attempts: 3,
-    maxStalls: 1,
-    key: null,
-    group: null,
-    debounceMs: null,
-    throttleMs: null,
-  };
+  return newJob({ queue: "q", data: JSON.stringify(n), maxStalls: 1 });
 }
 
 async function claimed(store: SqliteStore, n: number, now: number) {
