@@ -3,8 +3,12 @@
  * wait on events and promises instead of sleeping, and fail with a message that says what
  * never happened rather than hanging the run.
  */
+import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
+
 import type { Errand } from "../../src/errand.ts";
 import type { ErrandEvent, EventType } from "../../src/events.ts";
+import type { QueueCounts } from "../../src/job.ts";
 import type { ClaimedJob } from "../../src/stores/contract.ts";
 import type { WorkOptions } from "../../src/worker/worker-options.ts";
 import type { ConformanceContext } from "./context.ts";
@@ -116,4 +120,21 @@ export async function claimOne(
   if (jobs.length !== 1 || job === undefined)
     throw new Error(`Expected to claim one job, claimed ${jobs.length}.`);
   return job;
+}
+
+/** Polls the default queue's counts until `done` accepts them; fails after `ms`. */
+export async function countsUntil(
+  errand: Errand,
+  done: (counts: QueueCounts) => boolean,
+  what: string,
+  ms = 5_000,
+): Promise<QueueCounts> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const counts = await errand.queues.counts("default");
+    if (done(counts)) return counts;
+    if (Date.now() > deadline)
+      assert.fail(`timed out waiting for ${what}; last counts ${JSON.stringify(counts)}`);
+    await delay(10);
+  }
 }

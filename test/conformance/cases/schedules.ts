@@ -6,8 +6,8 @@ import { z } from "zod";
 import type { Errand } from "../../../src/errand.ts";
 import { ValidationError } from "../../../src/errors.ts";
 import type { JobInfo } from "../../../src/job.ts";
-import type { NewJob } from "../../../src/stores/contract.ts";
 import type { Worker } from "../../../src/worker/worker.ts";
+import { newJob } from "../../harness/new-job.ts";
 import type { ConformanceCases, ConformanceContext } from "../context.ts";
 import { FAST_WORKER, nextEvent } from "../job-waits.ts";
 
@@ -105,20 +105,7 @@ function registerFiring(ctx: () => ConformanceContext): void {
 }
 
 function registerExactlyOnce(ctx: () => ConformanceContext): void {
-  const job: NewJob = {
-    name: "race",
-    queue: "default",
-    data: "null",
-    priority: 0,
-    runAt: null,
-    delayMs: 0,
-    attempts: 3,
-    maxStalls: 3,
-    key: null,
-    group: null,
-    debounceMs: null,
-    throttleMs: null,
-  };
+  const job = newJob({ name: "race" });
 
   it("two connections firing the same occurrence at once enqueue it once", async () => {
     const c = ctx();

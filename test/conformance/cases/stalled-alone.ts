@@ -2,27 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 
-import type { Errand } from "../../../src/errand.ts";
-import type { QueueCounts } from "../../../src/job.ts";
 import type { ConformanceCases, ConformanceContext } from "../context.ts";
-import { claimOne, FAST_WORKER, type Gate, gate, within } from "../job-waits.ts";
-
-/** Polls the default queue's counts until `done` accepts them; fails after `ms`. */
-async function countsUntil(
-  errand: Errand,
-  done: (counts: QueueCounts) => boolean,
-  what: string,
-  ms = 5_000,
-): Promise<QueueCounts> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const counts = await errand.queues.counts("default");
-    if (done(counts)) return counts;
-    if (Date.now() > deadline)
-      assert.fail(`timed out waiting for ${what}; last counts ${JSON.stringify(counts)}`);
-    await delay(10);
-  }
-}
+import { claimOne, countsUntil, FAST_WORKER, type Gate, gate, within } from "../job-waits.ts";
 
 /** One handler run: when it began and ended, in the order of this process's events. */
 interface Run {
