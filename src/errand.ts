@@ -225,17 +225,20 @@ export class Errand {
       );
     }
     const now = this.clock.storeNow();
+    const storePublishes = tx === undefined && store.capabilities.publishesEnqueued;
     const results = await store.enqueue({
       jobs,
       ...(tx === undefined ? {} : { tx }),
+      ...(storePublishes ? { origin: this.events.ownOrigin } : {}),
       ...(now === undefined ? {} : { now }),
     });
-    const at = this.clock.now();
     // Jobs enqueued in the caller's transaction may yet roll back: the store announces
-    // them itself, with the commit (see EnqueueParams.tx).
-    this.events.emit(
-      results.flatMap((r, i) =>
-        r.created && tx === undefined
+    // them itself, with the commit (see EnqueueParams.tx), and listeners here hear them
+    // through the store like everyone else's.
+    if (tx === undefined) {
+      const at = this.clock.now();
+      const events = results.flatMap((r, i) =>
+        r.created
           ? [
               {
                 type: "enqueued" as const,
@@ -246,8 +249,11 @@ export class Errand {
               },
             ]
           : [],
-      ),
-    );
+      );
+      // A store that published them with the insert spared a round trip: deliver here only.
+      if (storePublishes) this.events.emitLocal(events);
+      else this.events.emit(events);
+    }
     const wait = (id: string, timeout: Duration | undefined) =>
       waitForResult(
         { store: () => this.store(), events: this.events, clock: this.clock },

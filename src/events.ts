@@ -103,6 +103,17 @@ export class EventBus {
     }
   }
 
+  /** This process's origin, under which the store publishes on its behalf (EnqueueParams.origin). */
+  get ownOrigin(): string {
+    return this.origin;
+  }
+
+  /** Delivers to this process's listeners only: for changes the store published itself. */
+  emitLocal(events: StoreEvent[]): void {
+    if (this.closed) return;
+    for (const event of events) this.deliver(event);
+  }
+
   /** Publishes what is pending, then stops listening to the store. */
   async close(): Promise<void> {
     await this.flushing;
@@ -132,10 +143,13 @@ export class EventBus {
     this.subscribing = this.store().then(
       (store) => {
         if (this.closed) return;
-        this.unsubscribe = store.subscribe((events, origin) => {
-          if (origin === this.origin) return;
-          for (const event of events) this.deliver(event);
-        });
+        this.unsubscribe = store.subscribe(
+          (events, origin) => {
+            if (origin === this.origin) return;
+            for (const event of events) this.deliver(event);
+          },
+          { skipOrigin: this.origin },
+        );
       },
       (error: unknown) => {
         this.logger.error("could not listen for events", { error: errorMessage(error) });

@@ -11,6 +11,11 @@ export interface StoreCapabilities {
   multiMachine: boolean;
   /** `subscribe` hears events published by other processes. */
   crossProcessEvents: boolean;
+  /**
+   * `enqueue` with an `origin` publishes the created jobs' `enqueued` events itself, so
+   * the runtime does not spend a second round trip on them (see EnqueueParams.origin).
+   */
+  publishesEnqueued: boolean;
   /** The store outlives the process (false for in-memory SQLite). */
   durable: boolean;
 }

@@ -48,6 +48,15 @@ export interface EnqueueParams {
    * the runtime emits none for such a call.
    */
   tx?: unknown;
+  /**
+   * The enqueuing process's event origin. A store whose `capabilities.publishesEnqueued`
+   * is true then publishes an `enqueued` event (jobId, name, queue, at = the store's now)
+   * for every job the call created, under this origin, in the same atomic step as the
+   * insert where the store can (right after its commit where it cannot), so the caller
+   * delivers those events to its own listeners only and publishes none. Ignored with
+   * `tx`, whose events the store always publishes itself.
+   */
+  origin?: string;
   now?: number;
 }
 
@@ -373,6 +382,17 @@ export interface PublishParams {
 /** Receives events published by any process, with the origin that published them. */
 export type EventHandlerFn = (events: StoreEvent[], origin: string) => void;
 
+/** Options of {@link Store.subscribe}. */
+export interface SubscribeOptions {
+  /**
+   * Batches published under this origin (the subscriber's own) are not delivered. A store
+   * drops them before decoding where its wire format allows, which is the point: a busy
+   * worker publishes far more events than it needs to read back. Handlers must still
+   * tolerate them (another subscriber of the same store may not have asked).
+   */
+  skipOrigin?: string;
+}
+
 /** A job in any state, for tests and tools that seed data. */
 export interface RawJob {
   name: string;
@@ -520,7 +540,7 @@ export interface Store {
   publish(params: PublishParams): Promise<void>;
 
   /** Listens for events from every process; returns a function that stops listening. */
-  subscribe(handler: EventHandlerFn): () => void;
+  subscribe(handler: EventHandlerFn, options?: SubscribeOptions): () => void;
 
   /** Inserts jobs exactly as given, in any state, skipping dedupe. For tests and tools. */
   insertRaw(jobs: RawJob[]): Promise<string[]>;

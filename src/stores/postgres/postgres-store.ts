@@ -65,6 +65,7 @@ export class PostgresStore implements Store {
     multiProcess: true,
     multiMachine: true,
     crossProcessEvents: true,
+    publishesEnqueued: false,
     durable: true,
   };
   /** The schema this store works in. */

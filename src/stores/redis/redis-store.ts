@@ -109,6 +109,7 @@ export class RedisStore implements Store {
     multiProcess: true,
     multiMachine: true,
     crossProcessEvents: true,
+    publishesEnqueued: false,
     durable: true,
   };
   private readonly client: RedisClient;

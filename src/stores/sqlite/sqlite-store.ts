@@ -124,6 +124,7 @@ export class SqliteStore implements Store {
       multiProcess: !memory,
       multiMachine: false,
       crossProcessEvents: !memory,
+      publishesEnqueued: false,
       durable: !memory,
     };
   }
