@@ -1,4 +1,4 @@
-import type { EnqueueParams, EnqueueResult, NewJob } from "../contract.ts";
+import type { EnqueueParams, EnqueueResult, NewJob, StoreEvent } from "../contract.ts";
 import { jobId, queueRuns, type RedisKeys } from "./keys.ts";
 import { enqueueArgs } from "./script-args.ts";
 import type { ScriptCall } from "./script-loader.ts";
@@ -6,21 +6,32 @@ import type { ScriptCall } from "./script-loader.ts";
 /** What {@link enqueueJobs} needs from the store. */
 export interface EnqueueDeps {
   keys: RedisKeys;
+  /** False on Redis Cluster, where the event stream is on another slot than any queue. */
+  streamInScript: boolean;
   registerQueues: (queues: string[]) => Promise<void>;
   runTogether: (calls: ScriptCall[]) => Promise<unknown[]>;
+  publish: (origin: string, events: StoreEvent[]) => Promise<void>;
 }
+
+type ScriptReply = [number, [number, number, EnqueueResult["state"]][]];
 
 /**
  * Atomic as a batch on a single server: jobs of several queues go in one MULTI/EXEC,
  * one script per run of consecutive jobs of a queue (keys.ts, queueRuns), so jobs are
  * numbered in input order across queues. On Redis Cluster each run is written
  * atomically, the runs independently.
+ *
+ * With an origin, the created jobs' `enqueued` events go out as one stream entry: written
+ * by the script itself when the batch is one run on a single server (the common case, and
+ * the round trip this saves), else published right after, from the replies.
  */
 export async function enqueueJobs(
   deps: EnqueueDeps,
   params: EnqueueParams,
 ): Promise<EnqueueResult[]> {
+  const { origin } = params;
   const byQueue = queueRuns(params.jobs, (job) => job.queue);
+  const inScript = origin !== undefined && deps.streamInScript && byQueue.length === 1;
   await deps.registerQueues(byQueue.map(([queue]) => queue));
   const calls = byQueue.map(([queue, indexes]) => ({
     name: "enqueue" as const,
@@ -28,17 +39,31 @@ export async function enqueueJobs(
     args: [
       params.now ?? "",
       queue,
+      inScript ? origin : "",
       ...indexes.flatMap((i) => enqueueArgs(params.jobs[i] as NewJob)),
     ],
+    ...(inScript ? { extraKeys: [deps.keys.events] } : {}),
   }));
-  const replies = await deps.runTogether(calls);
+  const replies = (await deps.runTogether(calls)) as ScriptReply[];
   const results: EnqueueResult[] = new Array(params.jobs.length);
+  const events: StoreEvent[] = [];
   byQueue.forEach(([queue, indexes], q) => {
-    const queueReplies = replies[q] as [number, number, EnqueueResult["state"]][];
+    const [at, queueReplies] = replies[q] as ScriptReply;
     indexes.forEach((index, i) => {
       const [n, created, state] = queueReplies[i] as (typeof queueReplies)[number];
-      results[index] = { id: jobId(n, queue), created: created === 1, state };
+      const id = jobId(n, queue);
+      results[index] = { id, created: created === 1, state };
+      if (created === 1) {
+        events.push({
+          type: "enqueued",
+          jobId: id,
+          name: (params.jobs[index] as NewJob).name,
+          queue,
+          at,
+        });
+      }
     });
   });
+  if (origin !== undefined && !inScript && events.length > 0) await deps.publish(origin, events);
   return results;
 }

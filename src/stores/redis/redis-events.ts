@@ -1,9 +1,9 @@
 import { errorMessage, type Logger } from "../../logger.ts";
 import { retryDelay } from "../../policy/retry-delay.ts";
-import type { EventHandlerFn, StoreEvent } from "../contract.ts";
+import type { EventHandlerFn, StoreEvent, SubscribeOptions } from "../contract.ts";
 import { duplicateClient, ensureReady, type RedisClient, watchErrors } from "./connection.ts";
 
-/** Entries kept in the stream; readers more than this far behind skip ahead. */
+/** Entries kept in the stream; readers more than this far behind skip ahead (enqueued-events.lua keeps the same). */
 const STREAM_LENGTH = 500;
 /** How long one blocking read waits before it is issued again. */
 const BLOCK_MS = 5_000;
@@ -19,7 +19,8 @@ type StreamReply = [string, [string, string[]][]][] | null;
  * keeps its position across reconnections, so a short outage loses no events either.
  */
 export class RedisEventStream {
-  private readonly handlers = new Set<EventHandlerFn>();
+  /** Each handler with the origin it does not want to hear (undefined: hears all). */
+  private readonly handlers = new Map<EventHandlerFn, string | undefined>();
   private reader: RedisClient | null = null;
   private unwatch: (() => void) | null = null;
   private generation = 0;
@@ -47,8 +48,8 @@ export class RedisEventStream {
     );
   }
 
-  subscribe(handler: EventHandlerFn): () => void {
-    this.handlers.add(handler);
+  subscribe(handler: EventHandlerFn, options: SubscribeOptions = {}): () => void {
+    this.handlers.set(handler, options.skipOrigin);
     if (!this.running) this.start();
     return () => {
       this.handlers.delete(handler);
@@ -131,14 +132,25 @@ export class RedisEventStream {
     return this.reader;
   }
 
+  /**
+   * Hands one entry to the handlers that want its origin. The origin is read first, so an
+   * entry no handler wants (a worker's own started and completed events, most of what it
+   * reads) is never JSON-decoded.
+   */
   private deliver(fields: string[]): void {
     let origin = "";
-    let events: StoreEvent[] = [];
+    let text = "[]";
     for (let i = 0; i + 1 < fields.length; i += 2) {
       if (fields[i] === "o") origin = fields[i + 1] as string;
-      else if (fields[i] === "e") events = JSON.parse(fields[i + 1] as string) as StoreEvent[];
+      else if (fields[i] === "e") text = fields[i + 1] as string;
     }
-    for (const handler of [...this.handlers]) {
+    const wanting: EventHandlerFn[] = [];
+    for (const [handler, skipOrigin] of this.handlers) {
+      if (skipOrigin !== origin) wanting.push(handler);
+    }
+    if (wanting.length === 0) return;
+    const events = JSON.parse(text) as StoreEvent[];
+    for (const handler of wanting) {
       try {
         handler(events, origin);
       } catch (error) {

@@ -1,8 +1,8 @@
-import { type Cluster, type Redis } from "ioredis";
+import { Cluster, type Redis } from "ioredis";
 
 import { ConfigError, StoreUnavailableError } from "../../errors.ts";
 import { JOB_STATES, type JobState, type QueueCounts } from "../../job.ts";
-import { consoleLogger, type Logger } from "../../logger.ts";
+import { consoleLogger, errorMessage, type Logger } from "../../logger.ts";
 import type { StoreCapabilities } from "../capabilities.ts";
 import type {
   BlockParams,
@@ -37,6 +37,8 @@ import type {
   ScheduleRecord,
   SettleParams,
   Store,
+  StoreEvent,
+  SubscribeOptions,
   UpsertScheduleParams,
 } from "../contract.ts";
 import { appliedById, rescueJobs, retryByFilter, retryById, runById } from "./by-id.ts";
@@ -109,7 +111,7 @@ export class RedisStore implements Store {
     multiProcess: true,
     multiMachine: true,
     crossProcessEvents: true,
-    publishesEnqueued: false,
+    publishesEnqueued: true,
     durable: true,
   };
   private readonly client: RedisClient;
@@ -204,11 +206,27 @@ export class RedisStore implements Store {
     return enqueueJobs(
       {
         keys: this.keys,
+        streamInScript: !(this.client instanceof Cluster),
         registerQueues: (queues) => this.registerQueues(queues),
         runTogether: (calls) => this.call((client) => runScriptsTogether(client, calls)),
+        publish: (origin, events) => this.publishAfterEnqueue(origin, events),
       },
       params,
     );
+  }
+
+  /**
+   * Where the enqueue script could not publish its events: the jobs are written by now, so
+   * a failure here is logged, not thrown (an enqueue retried on it would duplicate them).
+   */
+  private async publishAfterEnqueue(origin: string, events: StoreEvent[]): Promise<void> {
+    try {
+      await this.call(() => this.events.publish(origin, events));
+    } catch (error) {
+      this.logger.warn("could not publish enqueued events to other processes", {
+        error: errorMessage(error),
+      });
+    }
   }
 
   claim(params: ClaimParams): Promise<ClaimResult> {
@@ -381,9 +399,9 @@ export class RedisStore implements Store {
     await this.call(() => this.events.publish(params.origin, params.events));
   }
 
-  subscribe(handler: EventHandlerFn): () => void {
+  subscribe(handler: EventHandlerFn, options?: SubscribeOptions): () => void {
     if (this.closed) return () => undefined;
-    return this.events.subscribe(handler);
+    return this.events.subscribe(handler, options);
   }
 
   async insertRaw(jobs: RawJob[]): Promise<string[]> {

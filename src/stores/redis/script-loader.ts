@@ -40,7 +40,7 @@ const ENQUEUE_LIBRARIES = ["job-numbers", "enqueue-job"];
 
 /** Further helpers some scripts start with, after the common ones, in this order. */
 export const SCRIPT_EXTRAS: Partial<Record<ScriptName, readonly string[]>> = {
-  enqueue: ENQUEUE_LIBRARIES,
+  enqueue: [...ENQUEUE_LIBRARIES, "enqueued-events"],
   "fire-schedule": ENQUEUE_LIBRARIES,
   "insert-raw": ["job-numbers"],
   claim: CLAIM_LIBRARIES,
@@ -77,7 +77,8 @@ function isNoScript(error: unknown): boolean {
 
 /**
  * Runs a script on the queue whose key base is `base` (KEYS[1], which also routes the
- * call to the right Cluster node). It is called by SHA; a server that does not know the
+ * call to the right Cluster node); `extraKeys` follow it as KEYS[2..] (single server
+ * only: they live on other slots). It is called by SHA; a server that does not know the
  * script yet (first call, restart, failover) gets the source once through EVAL, which
  * also caches it there.
  */
@@ -86,13 +87,15 @@ export async function runScript(
   name: ScriptName,
   base: string,
   args: (string | number)[],
+  extraKeys: readonly string[] = [],
 ): Promise<unknown> {
   const script = scripts().get(name) as LoadedScript;
+  const numKeys = 1 + extraKeys.length;
   try {
-    return await client.evalsha(script.sha, 1, base, ...args);
+    return await client.evalsha(script.sha, numKeys, base, ...extraKeys, ...args);
   } catch (error) {
     if (!isNoScript(error)) throw error;
-    return client.eval(script.source, 1, base, ...args);
+    return client.eval(script.source, numKeys, base, ...extraKeys, ...args);
   }
 }
 
@@ -101,6 +104,8 @@ export interface ScriptCall {
   name: ScriptName;
   base: string;
   args: (string | number)[];
+  /** Keys after `base` (KEYS[2..]); see {@link runScript}. */
+  extraKeys?: readonly string[];
 }
 
 /**
@@ -115,11 +120,13 @@ export async function runScriptsTogether(
   calls: ScriptCall[],
 ): Promise<unknown[]> {
   if (client instanceof Cluster || calls.length === 1) {
-    return Promise.all(calls.map((c) => runScript(client, c.name, c.base, c.args)));
+    return Promise.all(calls.map((c) => runScript(client, c.name, c.base, c.args, c.extraKeys)));
   }
   const transaction = client.multi();
   for (const call of calls) {
-    transaction.eval((scripts().get(call.name) as LoadedScript).source, 1, call.base, ...call.args);
+    const extraKeys = call.extraKeys ?? [];
+    const source = (scripts().get(call.name) as LoadedScript).source;
+    transaction.eval(source, 1 + extraKeys.length, call.base, ...extraKeys, ...call.args);
   }
   const replies = (await transaction.exec()) ?? [];
   return replies.map(([error, reply]) => {

@@ -1,0 +1,40 @@
+-- enqueued-events: the `enqueued` events of the jobs an enqueue created, appended to the
+-- event stream in the same script as the insert. A library: the loader puts it in front of
+-- enqueue.lua. The entry must read exactly like one RedisEventStream.publish writes
+-- (redis-events.ts): fields "o" (origin) and "e" (a JSON array of events whose keys are in
+-- the order the runtime writes them), and the same approximate cap. cjson is not used for
+-- the JSON: it does not keep key order, escapes '/', and encodes an empty table as `{}`.
+
+-- Must equal STREAM_LENGTH in redis-events.ts.
+local EVENT_STREAM_LENGTH = 500
+
+local JSON_ESCAPES = {
+  ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n',
+  ['\r'] = '\\r', ['\t'] = '\\t',
+}
+
+-- A string as JSON.stringify writes it (names are valid UTF-8: identifiers.ts refuses the
+-- lone surrogates JSON.stringify would escape).
+local function json_string(s)
+  local escaped = string.gsub(s, '[%z\1-\31"\\]', function(c)
+    return JSON_ESCAPES[c] or string.format('\\u%04x', string.byte(c))
+  end)
+  return '"' .. escaped .. '"'
+end
+
+-- Gathers the events of one queue's new jobs; `add` takes a job number (a string from
+-- number_source) and task name, `publish` appends them as one entry, and writes nothing
+-- when no job was created.
+local function enqueued_events(queue, now)
+  local queue_json, at, events = json_string(queue), num(now), {}
+  local function add(n, name)
+    events[#events + 1] = '{"type":"enqueued","jobId":' .. json_string(n .. ':' .. queue)
+      .. ',"name":' .. json_string(name) .. ',"queue":' .. queue_json .. ',"at":' .. at .. '}'
+  end
+  local function publish(stream, origin)
+    if #events == 0 then return end
+    redis.call('XADD', stream, 'MAXLEN', '~', EVENT_STREAM_LENGTH, '*', 'o', origin,
+      'e', '[' .. table.concat(events, ',') .. ']')
+  end
+  return add, publish
+end
