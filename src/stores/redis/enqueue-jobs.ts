@@ -8,6 +8,8 @@ export interface EnqueueDeps {
   keys: RedisKeys;
   /** False on Redis Cluster, where the event stream is on another slot than any queue. */
   streamInScript: boolean;
+  /** Queues registered already (see registerQueues), so a steady enqueue skips the call. */
+  knownQueues: ReadonlySet<string>;
   registerQueues: (queues: string[]) => Promise<void>;
   runTogether: (calls: ScriptCall[]) => Promise<unknown[]>;
   publish: (origin: string, events: StoreEvent[]) => Promise<void>;
@@ -32,7 +34,9 @@ export async function enqueueJobs(
   const { origin } = params;
   const byQueue = queueRuns(params.jobs, (job) => job.queue);
   const inScript = origin !== undefined && deps.streamInScript && byQueue.length === 1;
-  await deps.registerQueues(byQueue.map(([queue]) => queue));
+  if (!byQueue.every(([queue]) => deps.knownQueues.has(queue))) {
+    await deps.registerQueues(byQueue.map(([queue]) => queue));
+  }
   const calls = byQueue.map(([queue, indexes]) => ({
     name: "enqueue" as const,
     base: deps.keys.queue(queue),

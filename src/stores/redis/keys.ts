@@ -50,11 +50,21 @@ function escapeQueue(queue: string): string {
 
 /** Key names for one prefix. */
 export class RedisKeys {
+  /** Key bases by queue name, so a hot path does not escape the same name again. */
+  private readonly bases = new Map<string, string>();
+
   constructor(readonly prefix: string) {}
 
   /** The key base of one queue, passed to scripts as KEYS[1]. */
   queue(queue: string): string {
-    return `${this.prefix}:{q:${escapeQueue(queue)}}:`;
+    let base = this.bases.get(queue);
+    if (base === undefined) {
+      base = `${this.prefix}:{q:${escapeQueue(queue)}}:`;
+      // Bounded: a process that walks through endless queue names keeps only the latest.
+      if (this.bases.size >= 1_000) this.bases.clear();
+      this.bases.set(queue, base);
+    }
+    return base;
   }
 
   /** The set of queue names that ever held a job or were paused. */

@@ -82,7 +82,7 @@ function isNoScript(error: unknown): boolean {
  * script yet (first call, restart, failover) gets the source once through EVAL, which
  * also caches it there.
  */
-export async function runScript(
+export function runScript(
   client: Redis | Cluster,
   name: ScriptName,
   base: string,
@@ -91,12 +91,12 @@ export async function runScript(
 ): Promise<unknown> {
   const script = scripts().get(name) as LoadedScript;
   const numKeys = 1 + extraKeys.length;
-  try {
-    return await client.evalsha(script.sha, numKeys, base, ...extraKeys, ...args);
-  } catch (error) {
-    if (!isNoScript(error)) throw error;
-    return client.eval(script.source, numKeys, base, ...extraKeys, ...args);
-  }
+  return client
+    .evalsha(script.sha, numKeys, base, ...extraKeys, ...args)
+    .catch((error: unknown) => {
+      if (!isNoScript(error)) throw error;
+      return client.eval(script.source, numKeys, base, ...extraKeys, ...args);
+    });
 }
 
 /** One script call of a {@link runScriptsTogether} batch. */
@@ -119,7 +119,11 @@ export async function runScriptsTogether(
   client: Redis | Cluster,
   calls: ScriptCall[],
 ): Promise<unknown[]> {
-  if (client instanceof Cluster || calls.length === 1) {
+  if (calls.length === 1) {
+    const [call] = calls as [ScriptCall];
+    return runScript(client, call.name, call.base, call.args, call.extraKeys).then((r) => [r]);
+  }
+  if (client instanceof Cluster) {
     return Promise.all(calls.map((c) => runScript(client, c.name, c.base, c.args, c.extraKeys)));
   }
   const transaction = client.multi();

@@ -23,28 +23,17 @@
 -- `groups` holds the buckets that have waiting jobs, scored by their place in the rotation.
 
 local base = KEYS[1]
-local K = {
-  meta = base .. 'meta',
-  keys = base .. 'keys',
-  all = base .. 'all',
-  pending = base .. 'pending',
-  groups = base .. 'groups',
-  turns = base .. 'turns',
-  running = base .. 'running',
-  blocks = base .. 'blocks',
-  paused_tasks = base .. 'paused-tasks',
-  throttle = base .. 'throttle',
-  throttled = base .. 'throttled',
-  schedules = base .. 'schedules',
-  due = base .. 'due',
-  active = base .. 'active',
-  leases = base .. 'leases',
-  completed = base .. 'completed',
-  dead = base .. 'dead',
-  cancelled = base .. 'cancelled',
-  done_completed = base .. 'done:completed',
-  done_failed = base .. 'done:failed',
-}
+-- The queue's keys by field name: the suffix is the name with '_' written '-', except the
+-- two done sets. Built on first use, as a script touches a few of the twenty: building all
+-- of them on every call was a measurable share of a short script's time.
+local KEY_SUFFIXES = { done_completed = 'done:completed', done_failed = 'done:failed' }
+local K = setmetatable({}, {
+  __index = function(keys, name)
+    local key = base .. (KEY_SUFFIXES[name] or string.gsub(name, '_', '-'))
+    keys[name] = key
+    return key
+  end,
+})
 
 local function job_key(n) return base .. 'job:' .. n end
 local function logs_key(n) return base .. 'logs:' .. n end
