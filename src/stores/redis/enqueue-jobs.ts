@@ -1,6 +1,6 @@
 import type { EnqueueParams, EnqueueResult, NewJob, StoreEvent } from "../contract.ts";
 import { jobId, queueRuns, type RedisKeys } from "./keys.ts";
-import { enqueueArgs } from "./script-args.ts";
+import { enqueueRunArgs } from "./script-args.ts";
 import type { ScriptCall } from "./script-loader.ts";
 
 /** What {@link enqueueJobs} needs from the store. */
@@ -15,7 +15,8 @@ export interface EnqueueDeps {
   publish: (origin: string, events: StoreEvent[]) => Promise<void>;
 }
 
-type ScriptReply = [number, [number, number, EnqueueResult["state"]][]];
+/** The script's clock, then n, created (1|0) and state per job, flat. */
+type ScriptReply = [number, (number | EnqueueResult["state"])[]];
 
 /**
  * Atomic as a batch on a single server: jobs of several queues go in one MULTI/EXEC,
@@ -44,7 +45,7 @@ export async function enqueueJobs(
       params.now ?? "",
       queue,
       inScript ? origin : "",
-      ...indexes.flatMap((i) => enqueueArgs(params.jobs[i] as NewJob)),
+      ...enqueueRunArgs(indexes.map((i) => params.jobs[i] as NewJob)),
     ],
     ...(inScript ? { extraKeys: [deps.keys.events] } : {}),
   }));
@@ -52,19 +53,14 @@ export async function enqueueJobs(
   const results: EnqueueResult[] = new Array(params.jobs.length);
   const events: StoreEvent[] = [];
   byQueue.forEach(([queue, indexes], q) => {
-    const [at, queueReplies] = replies[q] as ScriptReply;
+    const [at, flat] = replies[q] as ScriptReply;
     indexes.forEach((index, i) => {
-      const [n, created, state] = queueReplies[i] as (typeof queueReplies)[number];
-      const id = jobId(n, queue);
-      results[index] = { id, created: created === 1, state };
-      if (created === 1) {
-        events.push({
-          type: "enqueued",
-          jobId: id,
-          name: (params.jobs[index] as NewJob).name,
-          queue,
-          at,
-        });
+      const id = jobId(flat[3 * i] as number, queue);
+      const created = flat[3 * i + 1] === 1;
+      results[index] = { id, created, state: flat[3 * i + 2] as EnqueueResult["state"] };
+      if (created) {
+        const { name } = params.jobs[index] as NewJob;
+        events.push({ type: "enqueued", jobId: id, name, queue, at });
       }
     });
   });

@@ -54,6 +54,42 @@ export function enqueueArgs(job: NewJob): (string | number)[] {
   ];
 }
 
+/**
+ * Jobs as enqueue.lua's runs: consecutive jobs that differ only in their data share one
+ * copy of the other ten fields, preceded by the run's length and followed by each job's
+ * data. A bulk enqueue of one task then sends about one argument per job instead of eleven.
+ */
+export function enqueueRunArgs(jobs: NewJob[]): (string | number)[] {
+  const args: (string | number)[] = [];
+  let start = 0;
+  while (start < jobs.length) {
+    const first = jobs[start] as NewJob;
+    let end = start + 1;
+    while (end < jobs.length && sameOptions(first, jobs[end] as NewJob)) end += 1;
+    const fields = enqueueArgs(first);
+    fields[1] = "";
+    args.push(end - start, ...fields);
+    for (let i = start; i < end; i += 1) args.push((jobs[i] as NewJob).data);
+    start = end;
+  }
+  return args;
+}
+
+function sameOptions(a: NewJob, b: NewJob): boolean {
+  return (
+    a.name === b.name &&
+    a.priority === b.priority &&
+    a.runAt === b.runAt &&
+    a.delayMs === b.delayMs &&
+    a.attempts === b.attempts &&
+    a.maxStalls === b.maxStalls &&
+    a.key === b.key &&
+    a.group === b.group &&
+    a.debounceMs === b.debounceMs &&
+    a.throttleMs === b.throttleMs
+  );
+}
+
 /** One outcome as settle.lua's four arguments: kind, job number, token, value. */
 export function settleArgs(outcome: Outcome, n: string): string[] {
   switch (outcome.kind) {

@@ -97,19 +97,21 @@ end
 
 -- Enqueues the job whose JOB_FIELDS fields start at ARGV[i]: name, data (JSON), priority,
 -- runAt ('' = now + delayMs), delayMs, attempts, maxStalls, key ('' = none), group
--- ('' = none), debounceMs ('' = none), throttleMs ('' = none). `next_number` comes from
--- number_source(). Returns {n, created (1|0), state}. The caller runs write_new_jobs after
--- its last enqueue_job.
-local function enqueue_job(now, queue, next_number, i)
+-- ('' = none), debounceMs ('' = none), throttleMs ('' = none). `data`, when given, stands
+-- in for ARGV[i + 1] (enqueue sends the other fields once for a run of jobs that share
+-- them). `next_number` comes from number_source(). Returns {n, created (1|0), state}. The
+-- caller runs write_new_jobs after its last enqueue_job.
+local function enqueue_job(now, queue, next_number, i, data)
+  data = data or ARGV[i + 1]
   local key, group = ARGV[i + 7], ARGV[i + 8]
   if key ~= '' then
-    local found = existing(now, key, ARGV[i + 1], ARGV[i + 9], ARGV[i + 10])
+    local found = existing(now, key, data, ARGV[i + 9], ARGV[i + 10])
     if found then return found end
   end
   local n = next_number()
   local run_at = now + tonumber(ARGV[i + 4])
   if ARGV[i + 3] ~= '' then run_at = tonumber(ARGV[i + 3]) end
-  local fields = { 'name', ARGV[i], 'queue', queue, 'data', ARGV[i + 1], 'priority', ARGV[i + 2],
+  local fields = { 'name', ARGV[i], 'queue', queue, 'data', data, 'priority', ARGV[i + 2],
     'attempt', 0, 'attempts', ARGV[i + 5], 'stalls', 0, 'maxStalls', ARGV[i + 6],
     'createdAt', num(now), 'runAt', num(run_at) }
   if key ~= '' then

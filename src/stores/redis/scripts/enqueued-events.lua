@@ -13,23 +13,28 @@ local JSON_ESCAPES = {
   ['\r'] = '\\r', ['\t'] = '\\t',
 }
 
--- A string as JSON.stringify writes it (names are valid UTF-8: identifiers.ts refuses the
--- lone surrogates JSON.stringify would escape).
-local function json_string(s)
-  local escaped = string.gsub(s, '[%z\1-\31"\\]', function(c)
+-- A string's characters as JSON.stringify writes them inside quotes (names are valid
+-- UTF-8: identifiers.ts refuses the lone surrogates JSON.stringify would escape).
+local function json_escape(s)
+  return (string.gsub(s, '[%z\1-\31"\\]', function(c)
     return JSON_ESCAPES[c] or string.format('\\u%04x', string.byte(c))
-  end)
-  return '"' .. escaped .. '"'
+  end))
 end
 
 -- Gathers the events of one queue's new jobs; `add` takes a job number (a string from
 -- number_source) and task name, `publish` appends them as one entry, and writes nothing
--- when no job was created.
+-- when no job was created. A batch mostly repeats one task name: each name is escaped once.
 local function enqueued_events(queue, now)
-  local queue_json, at, events = json_string(queue), num(now), {}
+  local id_suffix = ':' .. json_escape(queue) .. '"'
+  local rest = ',"queue":"' .. json_escape(queue) .. '","at":' .. num(now) .. '}'
+  local names, events = {}, {}
   local function add(n, name)
-    events[#events + 1] = '{"type":"enqueued","jobId":' .. json_string(n .. ':' .. queue)
-      .. ',"name":' .. json_string(name) .. ',"queue":' .. queue_json .. ',"at":' .. at .. '}'
+    local name_json = names[name]
+    if not name_json then
+      name_json = ',"name":"' .. json_escape(name) .. '"'
+      names[name] = name_json
+    end
+    events[#events + 1] = '{"type":"enqueued","jobId":"' .. n .. id_suffix .. name_json .. rest
   end
   local function publish(stream, origin)
     if #events == 0 then return end
