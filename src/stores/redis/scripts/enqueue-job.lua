@@ -14,21 +14,43 @@ local JOB_FIELDS = 11
 -- (scheduled jobs), and the waiting jobs by lane, lanes in the order they first appear.
 local new_all, new_pending, new_due, new_lanes, lane_order = {}, {}, {}, {}, {}
 
-local function defer_index(n, state, job)
+-- Lane keys by group, then task: a batch mostly repeats one lane, built once.
+local lane_keys = {}
+local function lane_key(task, group)
+  local by_task = lane_keys[group]
+  if not by_task then
+    by_task = {}
+    lane_keys[group] = by_task
+  end
+  local lane = by_task[task]
+  if not lane then
+    lane = base .. 'lane:' .. scope(task, group)
+    by_task[task] = lane
+  end
+  return lane
+end
+
+-- `num` of the last value asked: a batch's jobs mostly share their createdAt and runAt.
+local last_x, last_text = nil, nil
+local function num_repeated(x)
+  if x ~= last_x then last_x, last_text = x, num(x) end
+  return last_text
+end
+
+local function defer_index(n, state, task, group, priority, run_at)
   new_all[#new_all + 1], new_all[#new_all + 2] = n, n
   new_pending[#new_pending + 1], new_pending[#new_pending + 2] = n, n
   if state == 'scheduled' then
-    new_due[#new_due + 1], new_due[#new_due + 2] = num(job.runAt), n
+    new_due[#new_due + 1], new_due[#new_due + 2] = num_repeated(run_at), n
     return
   end
-  local group = job.group or ''
-  local lane = base .. 'lane:' .. scope(job.name, group)
+  local lane = lane_key(task, group)
   local l = new_lanes[lane]
   if not l then
-    l = { task = job.name, group = group, args = {} }
+    l = { task = task, group = group, args = {} }
     new_lanes[lane], lane_order[#lane_order + 1] = l, lane
   end
-  l.args[#l.args + 1], l.args[#l.args + 2] = -tonumber(job.priority), waiting_member(job.runAt, n)
+  l.args[#l.args + 1], l.args[#l.args + 2] = -tonumber(priority), waiting_member(run_at, n)
 end
 
 -- Writes the gathered entries: the same sets `enter` and `join_lane` (job-states.lua) keep,
@@ -111,9 +133,23 @@ local function enqueue_job(now, queue, next_number, i, data)
   local n = next_number()
   local run_at = now + tonumber(ARGV[i + 4])
   if ARGV[i + 3] ~= '' then run_at = tonumber(ARGV[i + 3]) end
-  local fields = { 'name', ARGV[i], 'queue', queue, 'data', data, 'priority', ARGV[i + 2],
+  local state = 'waiting'
+  if run_at > now then state = 'scheduled' end
+  local name, priority = ARGV[i], ARGV[i + 2]
+  local created_at = num_repeated(now)
+  -- What `enter` does, with the sets left to write_new_jobs. A job without key or group,
+  -- the common case, is written without building its fields as a table first.
+  if key == '' and group == '' then
+    redis.call('HSET', job_key(n), 'name', name, 'queue', queue, 'data', data,
+      'priority', priority, 'attempt', 0, 'attempts', ARGV[i + 5], 'stalls', 0,
+      'maxStalls', ARGV[i + 6], 'createdAt', created_at, 'runAt', num_repeated(run_at),
+      'state', state)
+    defer_index(n, state, name, group, priority, run_at)
+    return { tonumber(n), 1, state }
+  end
+  local fields = { 'name', name, 'queue', queue, 'data', data, 'priority', priority,
     'attempt', 0, 'attempts', ARGV[i + 5], 'stalls', 0, 'maxStalls', ARGV[i + 6],
-    'createdAt', num(now), 'runAt', num(run_at) }
+    'createdAt', created_at, 'runAt', num_repeated(run_at) }
   if key ~= '' then
     fields[#fields + 1], fields[#fields + 2] = 'key', key
     redis.call('HSET', K.keys, key, n)
@@ -123,13 +159,8 @@ local function enqueue_job(now, queue, next_number, i, data)
     end
   end
   if group ~= '' then fields[#fields + 1], fields[#fields + 2] = 'group', group end
-  local state = 'waiting'
-  if run_at > now then state = 'scheduled' end
-  local job = { priority = ARGV[i + 2], runAt = run_at, name = ARGV[i] }
-  if group ~= '' then job.group = group end
-  -- What `enter` does, with the sets left to write_new_jobs.
   fields[#fields + 1], fields[#fields + 2] = 'state', state
   redis.call('HSET', job_key(n), unpack(fields))
-  defer_index(n, state, job)
+  defer_index(n, state, name, group, priority, run_at)
   return { tonumber(n), 1, state }
 end
