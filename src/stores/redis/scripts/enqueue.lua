@@ -22,8 +22,9 @@
 local now = clock(ARGV[1])
 local queue = ARGV[2]
 local next_number = number_source()
-local add_event, publish_events = enqueued_events(queue, now)
 local stream = KEYS[2]
+local add_event, publish_events
+if stream then add_event, publish_events = enqueued_events(queue, now) end
 local out = {}
 local i, last = 4, #ARGV
 while i <= last do

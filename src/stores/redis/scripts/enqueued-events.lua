@@ -16,6 +16,7 @@ local JSON_ESCAPES = {
 -- A string's characters as JSON.stringify writes them inside quotes (names are valid
 -- UTF-8: identifiers.ts refuses the lone surrogates JSON.stringify would escape).
 local function json_escape(s)
+  if not string.find(s, '[%z\1-\31"\\]') then return s end
   return (string.gsub(s, '[%z\1-\31"\\]', function(c)
     return JSON_ESCAPES[c] or string.format('\\u%04x', string.byte(c))
   end))
@@ -25,8 +26,9 @@ end
 -- number_source) and task name, `publish` appends them as one entry, and writes nothing
 -- when no job was created. A batch mostly repeats one task name: each name is escaped once.
 local function enqueued_events(queue, now)
-  local id_suffix = ':' .. json_escape(queue) .. '"'
-  local rest = ',"queue":"' .. json_escape(queue) .. '","at":' .. num(now) .. '}'
+  local queue_json = json_escape(queue)
+  local id_suffix = ':' .. queue_json .. '"'
+  local rest = ',"queue":"' .. queue_json .. '","at":' .. num(now) .. '}'
   local names, events = {}, {}
   local function add(n, name)
     local name_json = names[name]
