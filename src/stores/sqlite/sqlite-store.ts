@@ -38,10 +38,12 @@ import type {
   ScheduleRecord,
   SettleParams,
   Store,
+  StoreEvent,
+  SubscribeOptions,
   UpsertScheduleParams,
 } from "../contract.ts";
 import { claimJobs } from "./claim.ts";
-import { enqueueJob } from "./enqueue.ts";
+import { enqueuedEvents, enqueueJob } from "./enqueue.ts";
 import { EventOutbox } from "./event-outbox.ts";
 import { insertRawJob } from "./insert-raw.ts";
 import { migrateSqlite } from "./migrate.ts";
@@ -124,7 +126,8 @@ export class SqliteStore implements Store {
       multiProcess: !memory,
       multiMachine: false,
       crossProcessEvents: !memory,
-      publishesEnqueued: false,
+      // In memory there is no one else to tell: publishing is a no-op, so this holds too.
+      publishesEnqueued: true,
       durable: !memory,
     };
   }
@@ -180,7 +183,21 @@ export class SqliteStore implements Store {
 
   async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
     const now = params.now ?? this.storeNow();
-    return this.write(() => params.jobs.map((job) => enqueueJob(this.sql, job, now)));
+    const origin = this.capabilities.crossProcessEvents ? params.origin : undefined;
+    let announced: StoreEvent[] = [];
+    const results = this.write(() => {
+      const created = params.jobs.map((job) => enqueueJob(this.sql, job, now));
+      if (origin !== undefined) {
+        // The batch publish() would write, in the insert's own transaction: other
+        // processes hear of the jobs with their commit, and no second commit is spent.
+        announced = enqueuedEvents(params.jobs, created, now);
+        if (announced.length > 0) this.events.append([{ origin, events: announced }], now);
+      }
+      return created;
+    });
+    // As publish() does: this store's own subscribers hear the batch in memory.
+    if (origin !== undefined && announced.length > 0) this.events.delivered(origin, announced);
+    return results;
   }
 
   async claim(params: ClaimParams): Promise<ClaimResult> {
@@ -422,9 +439,9 @@ export class SqliteStore implements Store {
     await this.outbox.add(params.origin, params.events);
   }
 
-  subscribe(handler: EventHandlerFn): () => void {
+  subscribe(handler: EventHandlerFn, options: SubscribeOptions = {}): () => void {
     if (!this.capabilities.crossProcessEvents) return () => undefined;
-    return this.events.subscribe(handler);
+    return this.events.subscribe(handler, options.skipOrigin);
   }
 
   async insertRaw(jobs: RawJob[]): Promise<string[]> {
