@@ -199,17 +199,9 @@ export class WorkerRuntime {
     while (!this.stopping) {
       this.startBuffered();
       const limits = claimLimits(this.deps.tasks.values());
-      const want = claimSize({
-        concurrency: this.options.concurrency,
-        prefetch: this.options.prefetch,
-        running: this.running.size,
-        buffered: this.buffer.size,
-        settling: this.settling,
-        limited: limits !== null,
-        isolating: isolating(this.isolated !== null, this.headStalled()),
-      });
+      const want = this.claimWanted(limits !== null);
       if (want <= 0) {
-        await new Promise<void>((resolve) => (this.slotFreed = resolve));
+        await this.roomToClaim(limits !== null);
         continue;
       }
       this.woken = false;
@@ -237,6 +229,34 @@ export class WorkerRuntime {
     }
   }
 
+  /** Jobs the next claim should ask for now; 0 or less when none. */
+  private claimWanted(limited: boolean): number {
+    return claimSize({
+      concurrency: this.options.concurrency,
+      prefetch: this.options.prefetch,
+      running: this.running.size,
+      buffered: this.buffer.size,
+      settling: this.settling,
+      limited,
+      isolating: isolating(this.isolated !== null, this.headStalled()),
+    });
+  }
+
+  /**
+   * Waits until a claim is wanted (or the worker stops). Every finished and every settled
+   * job frees something, and with a buffer most of them leave nothing to claim: checking
+   * here spares the loop a turn, a promise and the limits' recomputation per job.
+   */
+  private roomToClaim(limited: boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (this.stopping || this.claimWanted(limited) > 0) resolve();
+        else this.slotFreed = check;
+      };
+      this.slotFreed = check;
+    });
+  }
+
   /** True when the next buffered job has stalled before, so it must run alone. */
   private headStalled(): boolean {
     for (const job of this.buffer.values()) return job.stalls > 0;
@@ -249,6 +269,7 @@ export class WorkerRuntime {
    */
   private startBuffered(): void {
     if (this.stopping || this.buffer.size === 0) return;
+    if (this.isolated === null && this.startPlain()) return;
     const head: boolean[] = [];
     const look = Math.max(0, this.options.concurrency - this.running.size);
     for (const job of this.buffer.values()) {
@@ -282,6 +303,30 @@ export class WorkerRuntime {
     }
     // Fenced: the release changes nothing if the job is already someone else's.
     if (back.length > 0) this.release(back);
+  }
+
+  /**
+   * startBuffered's common case, taken twice per job: no stalled job running, none among
+   * the jobs to start nor right behind them. Starts the free slots' jobs in order, as
+   * planBuffer would, without building its plan. False (having started what it could)
+   * when a stalled job is met, which needs the full plan.
+   */
+  private startPlain(): boolean {
+    let back: ClaimedJob[] | null = null;
+    let plain = true;
+    for (const job of this.buffer.values()) {
+      if (job.stalls > 0) {
+        plain = false;
+        break;
+      }
+      if (this.running.size >= this.options.concurrency) break;
+      this.buffer.delete(job.id);
+      if (this.leases.surelyHeld(job.id)) this.start(job);
+      else (back ??= []).push(job);
+    }
+    // Fenced: the release changes nothing if the job is already someone else's.
+    if (back !== null) this.release(back);
+    return plain;
   }
 
   /** Hands buffered jobs back in the background; what waited on it goes on afterwards. */
