@@ -138,13 +138,18 @@ test("committed pages reach the database file from the checkpoint thread, and cl
   try {
     await store.enqueue({ jobs: [newJob()] });
     const before = statSync(path).size;
-    // Far fewer pages than SQLite's own threshold (1,000): only the thread copies them.
-    for (let i = 0; i < 5; i++) {
-      await store.enqueue({ jobs: Array.from({ length: 100 }, () => newJob({ data: '"x"' })) });
+    // Past the thread's 1,000 pages and far short of the store connection's own 10,000:
+    // only the thread copies them.
+    const data = JSON.stringify("x".repeat(2_000));
+    for (let i = 0; i < 30; i++) {
+      await store.enqueue({ jobs: Array.from({ length: 100 }, () => newJob({ data })) });
     }
     const deadline = Date.now() + 5_000;
     while (statSync(path).size === before && Date.now() < deadline) await delay(20);
     assert.ok(statSync(path).size > before, "the database file never grew");
+    // The store's own connection left it to the thread (its bound is far beyond 1,000).
+    const own = (store as unknown as { db: { pragma(s: string, o: object): unknown } }).db;
+    assert.equal(own.pragma("wal_autocheckpoint", { simple: true }), 10_000);
   } finally {
     await store.close();
   }

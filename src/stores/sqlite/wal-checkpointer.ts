@@ -1,33 +1,54 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
-/** How often the thread copies committed pages from the -wal file into the database. */
-const CHECKPOINT_EVERY_MS = 100;
+/** How often the thread looks at how far the database file is behind the -wal file. */
+const LOOK_EVERY_MS = 50;
 
 /**
- * The WAL size (pages) at which a committing connection still checkpoints by itself:
- * SQLite's default while no thread runs, and a far bound should the thread fall behind.
+ * Pages: the thread checkpoints once this many are not yet in the database file, and a
+ * committing connection does it by itself at the same size (SQLite's default) while no
+ * thread runs, or at a far bound should the thread fall behind.
  */
-const OWN_CHECKPOINT_PAGES = 1_000;
+const CHECKPOINT_PAGES = 1_000;
 const FALLBACK_CHECKPOINT_PAGES = 10_000;
 
 // Plain CommonJS run with `eval`, so it needs no file of its own in the build. It opens
 // its own connection and only ever runs a PASSIVE checkpoint, which waits for no lock
-// and blocks no reader or writer.
+// and blocks no reader or writer. How far behind the file is comes from the -shm file's
+// header (https://sqlite.org/walformat.html): mxFrame, the last valid frame, at byte 16
+// and nBackfill, the frames already copied, at byte 96, both in native byte order. A
+// header it cannot read counts as far behind: the checkpoint then decides.
 const THREAD_SOURCE = `
+const { readSync, openSync } = require("node:fs");
+const { endianness } = require("node:os");
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { timeout: workerData.busyTimeoutMs });
 db.pragma("wal_autocheckpoint = 0");
+const header = Buffer.alloc(100);
+const little = endianness() === "LE";
+let shm = null;
+const behind = () => {
+  try {
+    shm ??= openSync(workerData.path + "-shm", "r");
+    if (readSync(shm, header, 0, 100, 0) < 100) return Infinity;
+    const frames = little ? header.readUInt32LE(16) : header.readUInt32BE(16);
+    const copied = little ? header.readUInt32LE(96) : header.readUInt32BE(96);
+    return frames - copied;
+  } catch {
+    return Infinity;
+  }
+};
 const checkpoint = () => {
   try {
     db.pragma("wal_checkpoint(PASSIVE)");
   } catch {}
 };
-const timer = setInterval(checkpoint, workerData.everyMs);
+const timer = setInterval(() => {
+  if (behind() >= workerData.pages) checkpoint();
+}, workerData.everyMs);
 parentPort.once("message", () => {
   clearInterval(timer);
-  checkpoint();
   db.close();
   parentPort.close();
 });
@@ -64,7 +85,8 @@ export class WalCheckpointer {
           driver: createRequire(import.meta.url).resolve("better-sqlite3"),
           path: this.path,
           busyTimeoutMs: this.busyTimeoutMs,
-          everyMs: CHECKPOINT_EVERY_MS,
+          everyMs: LOOK_EVERY_MS,
+          pages: CHECKPOINT_PAGES,
         },
       });
     } catch {
@@ -86,7 +108,7 @@ export class WalCheckpointer {
     });
   }
 
-  /** Asks the thread to checkpoint once more and close its connection; waits until it has. */
+  /** Asks the thread to close its connection; waits until it has. */
   async stop(): Promise<void> {
     const thread = this.thread;
     if (thread === null) return;
@@ -99,7 +121,7 @@ export class WalCheckpointer {
 
   private restoreOwnThreshold(): void {
     try {
-      this.setOwnThreshold(OWN_CHECKPOINT_PAGES);
+      this.setOwnThreshold(CHECKPOINT_PAGES);
     } catch {
       // The store's connection is closing: nothing left to checkpoint for.
     }
