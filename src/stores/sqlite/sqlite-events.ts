@@ -64,7 +64,7 @@ export class SqliteEventLog {
     }
     if (this.publishedSincePrune >= 500) {
       this.publishedSincePrune = 0;
-      this.statements["prune-events"].run({ before: now - 60_000 });
+      this.statements["prune-events"].run({ before: now - 60_000, limit: 1_000 });
     }
   }
 
