@@ -19,7 +19,7 @@ const FALLBACK_CHECKPOINT_PAGES = 10_000;
 // and nBackfill, the frames already copied, at byte 96, both in native byte order. A
 // header it cannot read counts as far behind: the checkpoint then decides.
 const THREAD_SOURCE = `
-const { readSync, openSync } = require("node:fs");
+const { closeSync, openSync, readSync } = require("node:fs");
 const { endianness } = require("node:os");
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
@@ -49,6 +49,10 @@ const timer = setInterval(() => {
 }, workerData.everyMs);
 parentPort.once("message", () => {
   clearInterval(timer);
+  // A descriptor belongs to the process, not the thread: it outlives the thread unless closed.
+  try {
+    if (shm !== null) closeSync(shm);
+  } catch {}
   db.close();
   parentPort.close();
 });
