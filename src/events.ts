@@ -93,14 +93,27 @@ export class EventBus {
   /** Reports committed changes: delivered here now, published to other processes soon after. */
   emit(events: StoreEvent[]): void {
     if (events.length === 0 || this.closed) return;
-    for (const event of events) this.deliver(event);
-    this.pending.push(...events);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushing = this.flushing.then(() => this.flush());
-      });
+    for (const event of events) {
+      this.deliver(event);
+      this.pending.push(event);
     }
+    this.scheduleFlush();
+  }
+
+  /** `emit` of one event, without the array: a worker reports two per job. */
+  emitOne(event: StoreEvent): void {
+    if (this.closed) return;
+    this.deliver(event);
+    this.pending.push(event);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushing = this.flushing.then(() => this.flush());
+    });
   }
 
   /** This process's origin, under which the store publishes on its behalf (EnqueueParams.origin). */
@@ -157,19 +170,28 @@ export class EventBus {
     );
   }
 
+  // No closure per listener and event: this runs for every event a worker emits.
   private deliver(event: StoreEvent): void {
-    for (const listener of this.internal) this.call(() => listener(event));
+    for (const listener of this.internal) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.threw(error);
+      }
+    }
     const set = this.listeners.get(event.type);
     if (!set || set.size === 0) return;
     const public_ = toErrandEvent(event);
-    for (const listener of set) this.call(() => listener(public_));
+    for (const listener of set) {
+      try {
+        listener(public_);
+      } catch (error) {
+        this.threw(error);
+      }
+    }
   }
 
-  private call(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.logger.error("an event listener threw", { error: errorMessage(error) });
-    }
+  private threw(error: unknown): void {
+    this.logger.error("an event listener threw", { error: errorMessage(error) });
   }
 }

@@ -32,13 +32,13 @@ export class Attempt {
   }
 
   /**
-   * Calls `handler` and waits for what it returns, or rejects with the abort reason as
+   * Calls `handler(a, b)` (arguments, not a closure: this runs once per job) and waits for what it returns, or rejects with the abort reason as
    * soon as the attempt is aborted (the handler may go on; what it returns later is
    * ignored). A handler that returns a plain value costs no extra promise.
    */
-  run<T>(handler: () => T | PromiseLike<T>): Promise<T> | T {
+  run<A, B, T>(handler: (a: A, b: B) => T | PromiseLike<T>, a?: A, b?: B): Promise<T> | T {
     if (this.aborted) throw this.reason;
-    const value = handler();
+    const value = handler(a as A, b as B);
     if (!isThenable(value)) return value;
     return new Promise<T>((resolve, reject) => {
       this.stop = reject;

@@ -10,11 +10,32 @@ export function jobEvent(
   return { type, jobId: job.id, name: job.name, queue: job.queue, at, ...extra };
 }
 
+/** The `started` event of a job; built field by field, as it is for every job. */
+export function startedEvent(job: ClaimedJob, at: number): StoreEvent {
+  return {
+    type: "started",
+    jobId: job.id,
+    name: job.name,
+    queue: job.queue,
+    at,
+    attempt: job.attempt,
+  };
+}
+
 /** The event that reports a settled outcome. */
 export function outcomeEvent(job: ClaimedJob, outcome: Outcome, at: number): StoreEvent {
   switch (outcome.kind) {
     case "complete":
-      return jobEvent(job, "completed", at, { result: outcome.result, attempt: job.attempt });
+      // Field by field, not through jobEvent's spread: every completed job builds one.
+      return {
+        type: "completed",
+        jobId: job.id,
+        name: job.name,
+        queue: job.queue,
+        at,
+        result: outcome.result,
+        attempt: job.attempt,
+      };
     case "retry":
       return jobEvent(job, "retrying", at, { error: outcome.error, attempt: job.attempt });
     case "dead":

@@ -14,9 +14,8 @@ import type { ClaimedJob, Outcome } from "../stores/contract.ts";
 import type { JobContext, TaskDefinition } from "../task-options.ts";
 import type { Attempt } from "./attempt.ts";
 
-/** What running one job needs from its worker. */
+/** What running jobs needs from their worker: one object per worker, shared by its jobs. */
 export interface RunJobDeps {
-  task: TaskDefinition | null;
   maxPayloadBytes: number;
   removeOnComplete: boolean;
   progress(job: ClaimedJob, encoded: string): Promise<void>;
@@ -25,9 +24,24 @@ export interface RunJobDeps {
   block(job: ClaimedJob, delayMs: number, group: boolean): Promise<void>;
 }
 
-function context(job: ClaimedJob, attempt: Attempt, deps: RunJobDeps): JobContext {
-  return {
-    job: {
+/**
+ * A handler's `ctx`. Its parts are getters made on first read, as `signal` always was:
+ * most handlers use none of them, and at thousands of jobs a second the closures and the
+ * job summary that every job built were a measurable share of a worker's time. The
+ * functions it hands out are bound, so a handler may destructure them.
+ */
+class HandlerContext implements JobContext {
+  private summary: JobContext["job"] | null = null;
+
+  constructor(
+    private readonly claimed: ClaimedJob,
+    private readonly attempt: Attempt,
+    private readonly deps: RunJobDeps,
+  ) {}
+
+  get job(): JobContext["job"] {
+    const job = this.claimed;
+    return (this.summary ??= {
       id: job.id,
       name: job.name,
       queue: job.queue,
@@ -36,19 +50,28 @@ function context(job: ClaimedJob, attempt: Attempt, deps: RunJobDeps): JobContex
       priority: job.priority,
       group: job.group,
       key: job.key,
-    },
-    // A getter: the AbortController is made only for handlers that look at the signal.
-    get signal() {
-      return attempt.signal;
-    },
-    progress: async (value) => {
-      await deps.progress(job, encodePayload(value, deps.maxPayloadBytes));
-    },
-    log: (message) => deps.log(job, String(message)),
-    rateLimited: (delay, options) => {
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.attempt.signal;
+  }
+
+  get progress(): JobContext["progress"] {
+    return async (value) => {
+      await this.deps.progress(this.claimed, encodePayload(value, this.deps.maxPayloadBytes));
+    };
+  }
+
+  get log(): JobContext["log"] {
+    return (message) => this.deps.log(this.claimed, String(message));
+  }
+
+  get rateLimited(): JobContext["rateLimited"] {
+    return (delay, options) => {
       throw new RateLimitedError(toMs(delay, "ctx.rateLimited(): delay"), options);
-    },
-  };
+    };
+  }
 }
 
 /**
@@ -66,8 +89,12 @@ function decodeStored(job: ClaimedJob): unknown {
   }
 }
 
-async function execute(job: ClaimedJob, attempt: Attempt, deps: RunJobDeps): Promise<string> {
-  const task = deps.task;
+async function execute(
+  job: ClaimedJob,
+  task: TaskDefinition | null,
+  attempt: Attempt,
+  deps: RunJobDeps,
+): Promise<string> {
   if (!task?.handler) throw new UnknownTaskError(job.name);
   let data = decodeStored(job);
   if (task.schema) data = await validateWithSchema(task.schema, data, job.name);
@@ -82,7 +109,7 @@ async function execute(job: ClaimedJob, attempt: Attempt, deps: RunJobDeps): Pro
         );
   try {
     return encodeResult(
-      await attempt.run(() => handler(data, context(job, attempt, deps))),
+      await attempt.run(handler, data, new HandlerContext(job, attempt, deps)),
       deps.maxPayloadBytes,
     );
   } finally {
@@ -98,28 +125,29 @@ async function execute(job: ClaimedJob, attempt: Attempt, deps: RunJobDeps): Pro
  */
 export async function runJob(
   job: ClaimedJob,
+  task: TaskDefinition | null,
   attempt: Attempt,
   deps: RunJobDeps,
 ): Promise<Outcome> {
-  const lease = { id: job.id, token: job.token };
+  const { id, token } = job;
   try {
-    const result = await execute(job, attempt, deps);
-    return { kind: "complete", ...lease, result, remove: deps.removeOnComplete };
+    const result = await execute(job, task, attempt, deps);
+    return { kind: "complete", id, token, result, remove: deps.removeOnComplete };
   } catch (error) {
     if (error instanceof RateLimitedError) {
       await deps.block(job, error.delayMs, error.group);
-      return { kind: "postpone", ...lease, delayMs: error.delayMs };
+      return { kind: "postpone", id, token, delayMs: error.delayMs };
     }
     const decision = decideFailure(error, {
       attempt: job.attempt,
       stalls: job.stalls,
       attempts: job.attempts,
-      backoff: deps.task?.backoff ?? DEFAULT_BACKOFF,
+      backoff: task?.backoff ?? DEFAULT_BACKOFF,
     });
     const stored = JSON.stringify(serializeError(error));
     return decision.kind === "dead"
-      ? { kind: "dead", ...lease, error: stored }
-      : { kind: "retry", ...lease, error: stored, delayMs: decision.delayMs };
+      ? { kind: "dead", id, token, error: stored }
+      : { kind: "retry", id, token, error: stored, delayMs: decision.delayMs };
   }
 }
 

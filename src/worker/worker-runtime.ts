@@ -10,11 +10,18 @@ import { claimLimits } from "../policy/limits.ts";
 import { removeOnFinish, type ResolvedRetention } from "../policy/retention.ts";
 import { retryDelay } from "../policy/retry-delay.ts";
 import { Scheduler } from "../schedule/scheduler.ts";
-import type { ClaimedJob, ClaimResult, Store, StoreEvent, TaskLimits } from "../stores/contract.ts";
+import type {
+  ClaimedJob,
+  ClaimResult,
+  Outcome,
+  Store,
+  StoreEvent,
+  TaskLimits,
+} from "../stores/contract.ts";
 import type { TaskDefinition } from "../task-options.ts";
 import { Attempt } from "./attempt.ts";
 import { isolating, planBuffer } from "./isolation.ts";
-import { jobEvent, outcomeEvent } from "./job-events.ts";
+import { jobEvent, outcomeEvent, startedEvent } from "./job-events.ts";
 import { JobIo } from "./job-io.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import { Maintenance } from "./maintenance.ts";
@@ -53,8 +60,8 @@ export class WorkerRuntime {
   private readonly running = new Map<string, Running>();
   /** Claimed ahead, leased, not started; in claim order (priority, then due time). */
   private readonly buffer = new Map<string, ClaimedJob>();
-  /** Outcomes handed to the settler and not yet acknowledged, with their event emission. */
-  private readonly settles = new Set<Promise<void>>();
+  /** Outcomes handed to the settler and not yet acknowledged (the settler's drain waits for them). */
+  private settling = 0;
   /** Hand-backs of buffered jobs not yet acknowledged; an isolated job waits for them. */
   private releasing = 0;
   /** The running job that stalled before and so runs alone (see isolation.ts), if any. */
@@ -64,6 +71,7 @@ export class WorkerRuntime {
   private readonly maintenance: Maintenance;
   private readonly scheduler: Scheduler;
   private readonly io: JobIo;
+  private readonly runDeps: RunJobDeps;
   private readonly unlisten: () => void;
   private readonly loopDone: Promise<void>;
   private limits: Record<string, TaskLimits> | null = null;
@@ -83,6 +91,7 @@ export class WorkerRuntime {
     );
     this.settler = new Settler(store, clock, logger);
     this.io = new JobIo(store, clock, deps.events, logger);
+    this.runDeps = this.makeRunDeps();
     this.maintenance = new Maintenance(store, clock, deps.events, logger, {
       queues: options.queues,
       rescueEveryMs: options.rescueMs,
@@ -151,8 +160,8 @@ export class WorkerRuntime {
     const released = await this.handBack(runs.map((run) => run.job));
     const count = released + (await releasedEarly);
     if (count > 0) this.deps.logger.info("handed unfinished jobs back", { count });
+    // Every outcome's callback (its event, the next start) has run once this resolves.
     await this.settler.drain();
-    await Promise.all(this.settles);
     this.leases.stop();
     await this.maintenance.stop();
     await this.scheduler.stop();
@@ -190,17 +199,9 @@ export class WorkerRuntime {
     while (!this.stopping) {
       this.startBuffered();
       const limits = claimLimits(this.deps.tasks.values());
-      const want = claimSize({
-        concurrency: this.options.concurrency,
-        prefetch: this.options.prefetch,
-        running: this.running.size,
-        buffered: this.buffer.size,
-        settling: this.settles.size,
-        limited: limits !== null,
-        isolating: isolating(this.isolated !== null, this.headStalled()),
-      });
+      const want = this.claimWanted(limits !== null);
       if (want <= 0) {
-        await new Promise<void>((resolve) => (this.slotFreed = resolve));
+        await this.roomToClaim(limits !== null);
         continue;
       }
       this.woken = false;
@@ -228,6 +229,34 @@ export class WorkerRuntime {
     }
   }
 
+  /** Jobs the next claim should ask for now; 0 or less when none. */
+  private claimWanted(limited: boolean): number {
+    return claimSize({
+      concurrency: this.options.concurrency,
+      prefetch: this.options.prefetch,
+      running: this.running.size,
+      buffered: this.buffer.size,
+      settling: this.settling,
+      limited,
+      isolating: isolating(this.isolated !== null, this.headStalled()),
+    });
+  }
+
+  /**
+   * Waits until a claim is wanted (or the worker stops). Every finished and every settled
+   * job frees something, and with a buffer most of them leave nothing to claim: checking
+   * here spares the loop a turn, a promise and the limits' recomputation per job.
+   */
+  private roomToClaim(limited: boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (this.stopping || this.claimWanted(limited) > 0) resolve();
+        else this.slotFreed = check;
+      };
+      this.slotFreed = check;
+    });
+  }
+
   /** True when the next buffered job has stalled before, so it must run alone. */
   private headStalled(): boolean {
     for (const job of this.buffer.values()) return job.stalls > 0;
@@ -240,6 +269,7 @@ export class WorkerRuntime {
    */
   private startBuffered(): void {
     if (this.stopping || this.buffer.size === 0) return;
+    if (this.isolated === null && this.startPlain()) return;
     const head: boolean[] = [];
     const look = Math.max(0, this.options.concurrency - this.running.size);
     for (const job of this.buffer.values()) {
@@ -252,7 +282,7 @@ export class WorkerRuntime {
         prefetch: this.options.prefetch,
         running: this.running.size,
         isolatedRunning: this.isolated !== null,
-        busy: this.settles.size > 0 || this.releasing > 0,
+        busy: this.settling > 0 || this.releasing > 0,
       },
       head,
       this.buffer.size,
@@ -273,6 +303,30 @@ export class WorkerRuntime {
     }
     // Fenced: the release changes nothing if the job is already someone else's.
     if (back.length > 0) this.release(back);
+  }
+
+  /**
+   * startBuffered's common case, taken twice per job: no stalled job running, none among
+   * the jobs to start nor right behind them. Starts the free slots' jobs in order, as
+   * planBuffer would, without building its plan. False (having started what it could)
+   * when a stalled job is met, which needs the full plan.
+   */
+  private startPlain(): boolean {
+    let back: ClaimedJob[] | null = null;
+    let plain = true;
+    for (const job of this.buffer.values()) {
+      if (job.stalls > 0) {
+        plain = false;
+        break;
+      }
+      if (this.running.size >= this.options.concurrency) break;
+      this.buffer.delete(job.id);
+      if (this.leases.surelyHeld(job.id)) this.start(job);
+      else (back ??= []).push(job);
+    }
+    // Fenced: the release changes nothing if the job is already someone else's.
+    if (back !== null) this.release(back);
+    return plain;
   }
 
   /** Hands buffered jobs back in the background; what waited on it goes on afterwards. */
@@ -353,55 +407,66 @@ export class WorkerRuntime {
     if (job.stalls > 0) this.isolated = job.id;
     const run: Running = { job, attempt: new Attempt(), handedBack: false, logWrites: null };
     this.running.set(job.id, run);
-    this.deps.events.emit([
-      jobEvent(job, "started", this.deps.clock.now(), { attempt: job.attempt }),
-    ]);
+    this.deps.events.emitOne(startedEvent(job, this.deps.clock.now()));
     void this.execute(run);
   }
 
-  private runDeps(run: Running): RunJobDeps {
+  /** What every job's run needs from this worker: made once, not per job. */
+  private makeRunDeps(): RunJobDeps {
     return {
-      task: this.deps.tasks.get(run.job.name) ?? null,
       maxPayloadBytes: this.deps.maxPayloadBytes,
       removeOnComplete: removeOnFinish(this.deps.keepCompleted),
-      progress: (j, encoded) => this.io.progress(j, encoded),
-      log: (j, message) => {
-        // One line at a time per job: parallel writes on a pooled store could land out of order.
-        const writes = (run.logWrites ??= []);
-        const previous = writes[writes.length - 1] ?? Promise.resolve();
-        writes.push(previous.then(() => this.io.log(j, message)));
-      },
-      block: (j, delayMs, group) => this.io.block(j, delayMs, group),
+      progress: (job, encoded) => this.io.progress(job, encoded),
+      log: (job, message) => this.log(job, message),
+      block: (job, delayMs, group) => this.io.block(job, delayMs, group),
     };
+  }
+
+  /** One line at a time per job: parallel writes on a pooled store could land out of order. */
+  private log(job: ClaimedJob, message: string): void {
+    const run = this.running.get(job.id);
+    // A line logged after its handler returned (not awaited) has no run to wait for it.
+    if (run?.job !== job) {
+      void this.io.log(job, message);
+      return;
+    }
+    const writes = (run.logWrites ??= []);
+    const previous = writes[writes.length - 1] ?? Promise.resolve();
+    writes.push(previous.then(() => this.io.log(job, message)));
   }
 
   private async execute(run: Running): Promise<void> {
     const { job } = run;
-    const outcome = await runJob(job, run.attempt, this.runDeps(run));
+    const task = this.deps.tasks.get(job.name) ?? null;
+    const outcome = await runJob(job, task, run.attempt, this.runDeps);
     if (run.handedBack) return;
     if (run.logWrites) await Promise.allSettled(run.logWrites);
     if (run.handedBack) return;
     this.leases.untrack(job.id);
     // The slot is free once the outcome is known: the next job starts (or is claimed)
-    // while the group commit writes this one. close() waits for `settles`.
+    // while the group commit writes this one. close() waits for the settler to drain.
     this.running.delete(job.id);
     if (this.isolated === job.id) this.isolated = null;
-    const settled = this.settler.settle(outcome).then((applied) => {
-      this.settles.delete(settled);
-      if (applied) this.deps.events.emit([outcomeEvent(job, outcome, this.deps.clock.now())]);
-      else
-        this.deps.logger.debug(
-          "a finished job's lease was no longer held; its outcome was discarded",
-          { jobId: job.id },
-        );
-      // An isolated job may be waiting for the last settle.
-      this.startBuffered();
-      this.freeSlot();
-      // A settled job frees a concurrency-limit slot: an idle worker may take the next one now.
-      if (this.limits !== null && job.name in this.limits) this.lookAgain();
-    });
-    this.settles.add(settled);
+    this.settling += 1;
+    this.settler.add(outcome, (applied) => this.settled(job, outcome, applied));
     this.startBuffered();
     this.freeSlot();
+  }
+
+  private settled(job: ClaimedJob, outcome: Outcome, applied: boolean): void {
+    this.settling -= 1;
+    if (applied) this.deps.events.emitOne(outcomeEvent(job, outcome, this.deps.clock.now()));
+    else
+      this.deps.logger.debug(
+        "a finished job's lease was no longer held; its outcome was discarded",
+        {
+          jobId: job.id,
+        },
+      );
+    // An isolated job may be waiting for the last settle.
+    this.startBuffered();
+    this.freeSlot();
+    // A settled job frees a concurrency-limit slot: an idle worker may take the next one now.
+    if (this.limits !== null && job.name in this.limits) this.lookAgain();
   }
 }

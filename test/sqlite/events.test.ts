@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 
+import Database from "better-sqlite3";
+
 import type { StoreEvent } from "../../src/stores/contract.ts";
 import { SqliteStore } from "../../src/stores/sqlite/sqlite-store.ts";
 
@@ -123,5 +125,47 @@ test("other events ride in the next write transaction, and close writes what is 
   } finally {
     await reader.close();
     await writer.close();
+  }
+});
+
+test("old event batches are pruned as new ones are appended, and recent ones kept", async () => {
+  const path = join(dir, `w${++files}.db`);
+  const store = new SqliteStore({ path });
+  try {
+    await store.enqueue({
+      jobs: [
+        {
+          name: "t",
+          queue: "q",
+          data: "1",
+          priority: 0,
+          runAt: null,
+          delayMs: 0,
+          attempts: 1,
+          maxStalls: 1,
+          key: null,
+          group: null,
+          debounceMs: null,
+          throttleMs: null,
+        },
+      ],
+    });
+    const raw = new Database(path);
+    const insert = raw.prepare(
+      "INSERT INTO errand_events (origin, at, body) VALUES ('old', 0, '[]')",
+    );
+    for (let i = 0; i < 10; i++) insert.run();
+    raw.close();
+    // A prune runs every 500 appended batches.
+    for (let i = 0; i < 500; i++)
+      await store.publish({ origin: "new", events: [event(String(i))] });
+    const check = new Database(path, { readonly: true });
+    const counts = check
+      .prepare("SELECT origin, count(*) AS n FROM errand_events GROUP BY origin ORDER BY origin")
+      .all();
+    check.close();
+    assert.deepEqual(counts, [{ origin: "new", n: 500 }]);
+  } finally {
+    await store.close();
   }
 });

@@ -68,4 +68,20 @@ describe("payload encoding", () => {
     assert.equal(Object.getPrototypeOf(decoded), Object.prototype);
     assert.equal(decodeJson(null), null);
   });
+
+  it("drops a __proto__ key spelled with escapes too, and parses plain text unchanged", () => {
+    const escaped = decodeJson('{"\\u005f_proto__":{"polluted":true},"b":[1,{"c":"d"}]}') as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(Object.keys(escaped), ["b"]);
+    assert.equal(Object.getPrototypeOf(escaped), Object.prototype);
+    const nested = decodeJson('{"x":{"__proto__":1,"y":2}}') as { x: Record<string, unknown> };
+    assert.deepEqual(Object.keys(nested.x), ["y"]);
+    assert.deepEqual(decodeJson('{"n":1,"s":"a\\"b","l":[true,null]}'), {
+      n: 1,
+      s: 'a"b',
+      l: [true, null],
+    });
+  });
 });

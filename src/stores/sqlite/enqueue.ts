@@ -1,5 +1,5 @@
 import type { JobState } from "../../job.ts";
-import type { EnqueueResult, NewJob } from "../contract.ts";
+import type { EnqueueResult, NewJob, StoreEvent } from "../contract.ts";
 import type { Statements } from "./statements.ts";
 
 type Holder = { id: number; state: JobState };
@@ -57,4 +57,20 @@ export function enqueueJob(sql: Statements, job: NewJob, now: number): EnqueueRe
     runAt: job.runAt ?? now + job.delayMs,
   }) as Holder;
   return { id: String(row.id), created: true, state: row.state };
+}
+
+/** The `enqueued` events of the jobs a call created (none for a job that joined a holder). */
+export function enqueuedEvents(
+  jobs: readonly NewJob[],
+  results: readonly EnqueueResult[],
+  at: number,
+): StoreEvent[] {
+  const events: StoreEvent[] = [];
+  results.forEach((result, i) => {
+    const job = jobs[i];
+    if (result.created && job !== undefined) {
+      events.push({ type: "enqueued", jobId: result.id, name: job.name, queue: job.queue, at });
+    }
+  });
+  return events;
 }

@@ -25,10 +25,13 @@ interface EventRow {
  * when it changes, asks `PRAGMA data_version` whether another connection committed before
  * reading the rows after the last it saw. A slow poll of the same check stays as the
  * fallback, for file systems where watching reports nothing. Batches this store
- * publishes go to its own subscribers in memory at once and are skipped when read back.
+ * publishes go to its own subscribers in memory at once and are skipped when read back;
+ * a batch whose origin every subscriber skips (a worker's own, published by another
+ * store of the process) is passed over without decoding its JSON.
  */
 export class SqliteEventLog {
-  private readonly handlers = new Set<EventHandlerFn>();
+  /** Each handler with the origin whose batches it does not want (SubscribeOptions.skipOrigin). */
+  private readonly handlers = new Map<EventHandlerFn, string | undefined>();
   /** Origins published through this store; JSON for read-events.sql's @own. */
   private readonly own = new Set<string>();
   private ownJson = "[]";
@@ -61,7 +64,7 @@ export class SqliteEventLog {
     }
     if (this.publishedSincePrune >= 500) {
       this.publishedSincePrune = 0;
-      this.statements["prune-events"].run({ before: now - 60_000 });
+      this.statements["prune-events"].run({ before: now - 60_000, limit: 1_000 });
     }
   }
 
@@ -70,9 +73,9 @@ export class SqliteEventLog {
     this.dispatch(events, origin);
   }
 
-  subscribe(handler: EventHandlerFn): () => void {
+  subscribe(handler: EventHandlerFn, skipOrigin?: string): () => void {
     if (this.handlers.size === 0) this.start();
-    this.handlers.add(handler);
+    this.handlers.set(handler, skipOrigin);
     return () => {
       this.handlers.delete(handler);
       if (this.handlers.size === 0) this.stop();
@@ -161,7 +164,8 @@ export class SqliteEventLog {
     }
     for (const row of rows) {
       this.lastId = row.id;
-      if (row.body !== null) this.dispatch(JSON.parse(row.body) as StoreEvent[], row.origin);
+      if (row.body !== null && this.wanted(row.origin))
+        this.decodeAndDispatch(row.body, row.origin);
     }
     // A full page may have more behind it: read on without waiting for another write.
     if (rows.length === 1000) {
@@ -171,8 +175,27 @@ export class SqliteEventLog {
     return true;
   }
 
+  private decodeAndDispatch(body: string, origin: string): void {
+    let events: StoreEvent[];
+    try {
+      events = JSON.parse(body) as StoreEvent[];
+    } catch (error) {
+      // A row another program wrote badly is passed over, not allowed to stop the reader.
+      this.onError(error);
+      return;
+    }
+    this.dispatch(events, origin);
+  }
+
+  /** False when every handler skips this origin: the batch is then never decoded. */
+  private wanted(origin: string): boolean {
+    for (const skip of this.handlers.values()) if (skip !== origin) return true;
+    return false;
+  }
+
   private dispatch(events: StoreEvent[], origin: string): void {
-    for (const handler of this.handlers) {
+    for (const [handler, skip] of this.handlers) {
+      if (skip === origin) continue;
       try {
         handler(events, origin);
       } catch (error) {

@@ -38,18 +38,22 @@ import type {
   ScheduleRecord,
   SettleParams,
   Store,
+  StoreEvent,
+  SubscribeOptions,
   UpsertScheduleParams,
 } from "../contract.ts";
 import { claimJobs } from "./claim.ts";
-import { enqueueJob } from "./enqueue.ts";
+import { enqueuedEvents, enqueueJob } from "./enqueue.ts";
 import { EventOutbox } from "./event-outbox.ts";
 import { insertRawJob } from "./insert-raw.ts";
+import { retryWhileBusy } from "./lock-wait.ts";
 import { migrateSqlite } from "./migrate.ts";
 import { type JobRow, rowId, toJobRecord } from "./rows.ts";
 import * as schedules from "./schedules.ts";
 import { settleMany } from "./settle.ts";
 import { SqliteEventLog } from "./sqlite-events.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
+import { WalCheckpointer } from "./wal-checkpointer.ts";
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -97,17 +101,22 @@ export class SqliteStore implements Store {
   private readonly sql: Statements;
   private readonly events: SqliteEventLog;
   private readonly outbox: EventOutbox;
+  private readonly busyTimeoutMs: number;
+  private readonly checkpointer: WalCheckpointer | null;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
     const memory = options.path === ":memory:";
     if (!memory) mkdirSync(dirname(options.path), { recursive: true });
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
     try {
-      this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5_000 });
+      this.db = new Database(options.path, { timeout: this.busyTimeoutMs });
       this.db.pragma("journal_mode = WAL");
       this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
       this.db.pragma("foreign_keys = ON");
       migrateSqlite(this.db);
+      // From here on the store waits for locks itself, in finer steps (see lock-wait.ts).
+      this.db.pragma("busy_timeout = 0");
     } catch (error) {
       unavailable(error);
     }
@@ -119,12 +128,18 @@ export class SqliteStore implements Store {
       () => undefined,
     );
     this.outbox = new EventOutbox(() => this.write(() => undefined), 1);
+    this.checkpointer = memory
+      ? null
+      : new WalCheckpointer(options.path, this.busyTimeoutMs, (pages) => {
+          if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${pages}`);
+        });
     this.capabilities = {
       transactionalEnqueue: false,
       multiProcess: !memory,
       multiMachine: false,
       crossProcessEvents: !memory,
-      publishesEnqueued: false,
+      // In memory there is no one else to tell: publishing is a no-op, so this holds too.
+      publishesEnqueued: true,
       durable: !memory,
     };
   }
@@ -136,15 +151,16 @@ export class SqliteStore implements Store {
    */
   private write<T>(fn: () => T): T {
     this.assertOpen();
+    this.checkpointer?.ensureStarted();
     const batches = this.outbox.take();
     let result: T;
+    const transaction = this.db.transaction(() => {
+      if (batches.length > 0) this.events.append(batches, Date.now());
+      return fn();
+    });
     try {
-      result = this.db
-        .transaction(() => {
-          if (batches.length > 0) this.events.append(batches, Date.now());
-          return fn();
-        })
-        .immediate();
+      // A busy failure rolled the transaction back: trying it again whole is safe.
+      result = retryWhileBusy(() => transaction.immediate(), this.busyTimeoutMs);
     } catch (error) {
       this.outbox.putBack(batches);
       return unavailable(error);
@@ -156,7 +172,7 @@ export class SqliteStore implements Store {
   private read<T>(fn: () => T): T {
     this.assertOpen();
     try {
-      return fn();
+      return retryWhileBusy(fn, this.busyTimeoutMs);
     } catch (error) {
       return unavailable(error);
     }
@@ -180,7 +196,21 @@ export class SqliteStore implements Store {
 
   async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
     const now = params.now ?? this.storeNow();
-    return this.write(() => params.jobs.map((job) => enqueueJob(this.sql, job, now)));
+    const origin = this.capabilities.crossProcessEvents ? params.origin : undefined;
+    let announced: StoreEvent[] = [];
+    const results = this.write(() => {
+      const created = params.jobs.map((job) => enqueueJob(this.sql, job, now));
+      if (origin !== undefined) {
+        // The batch publish() would write, in the insert's own transaction: other
+        // processes hear of the jobs with their commit, and no second commit is spent.
+        announced = enqueuedEvents(params.jobs, created, now);
+        if (announced.length > 0) this.events.append([{ origin, events: announced }], now);
+      }
+      return created;
+    });
+    // As publish() does: this store's own subscribers hear the batch in memory.
+    if (origin !== undefined && announced.length > 0) this.events.delivered(origin, announced);
+    return results;
   }
 
   async claim(params: ClaimParams): Promise<ClaimResult> {
@@ -422,9 +452,9 @@ export class SqliteStore implements Store {
     await this.outbox.add(params.origin, params.events);
   }
 
-  subscribe(handler: EventHandlerFn): () => void {
+  subscribe(handler: EventHandlerFn, options: SubscribeOptions = {}): () => void {
     if (!this.capabilities.crossProcessEvents) return () => undefined;
-    return this.events.subscribe(handler);
+    return this.events.subscribe(handler, options.skipOrigin);
   }
 
   async insertRaw(jobs: RawJob[]): Promise<string[]> {
@@ -443,6 +473,8 @@ export class SqliteStore implements Store {
     }
     this.closed = true;
     this.events.stop();
+    // The thread's connection closes first, so the last close can still remove the -wal file.
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }
