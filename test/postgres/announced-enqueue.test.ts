@@ -8,8 +8,13 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 
+import pg from "pg";
+
 import type { StoreEvent } from "../../src/stores/contract.ts";
+import { toTuples } from "../../src/stores/postgres/event-tuples.ts";
+import { originPrefix } from "../../src/stores/postgres/notify-payload.ts";
 import { PostgresStore } from "../../src/stores/postgres/postgres-store.ts";
+import { channelOf } from "../../src/stores/postgres/sql-files.ts";
 import { newJob } from "../harness/new-job.ts";
 import { dropTestSchema, TEST_PG_URL, testSchemaName } from "../harness/postgres-harness.ts";
 
@@ -119,6 +124,38 @@ describe("PostgreSQL enqueue publishing its own enqueued events", () => {
     assert.equal(heard.length, 2);
   });
 
+  it("the payload is byte for byte what a publish of the same events would send", async () => {
+    const { producer, heard, marker } = await pair();
+    const raw = new pg.Client({ connectionString: TEST_PG_URL });
+    await raw.connect();
+    try {
+      const payloads: string[] = [];
+      raw.on("notification", (n) => payloads.push(n.payload ?? ""));
+      await raw.query(`LISTEN "${channelOf(producer.schema)}"`);
+      const jobs = [
+        newJob({ name: "a", queue: "q" }),
+        newJob({ name: "a", queue: "q" }),
+        newJob({ name: 'b "quoted"', queue: "q" }),
+        newJob({ name: 'b "quoted"', queue: "r" }),
+      ];
+      const results = await producer.enqueue({ jobs, origin: "o:1", now: 42 });
+      await marker();
+      const events: StoreEvent[] = results.map((r, i) => ({
+        type: "enqueued",
+        jobId: r.id,
+        name: jobs[i]?.name ?? "",
+        queue: jobs[i]?.queue ?? "",
+        at: 42,
+      }));
+      assert.deepEqual(heard, [{ origin: "o:1", events }]);
+      const sent = payloads.find((p) => p.startsWith(originPrefix("o:1"))) ?? "";
+      assert.match(sent, /^=o%3A1:[0-9a-f]{12}:0:1:/);
+      assert.equal(sent.slice(sent.indexOf(":0:1:") + 5), JSON.stringify(toTuples(events)));
+    } finally {
+      await raw.end();
+    }
+  });
+
   it("without an origin the enqueue publishes nothing", async () => {
     const { producer, heard, marker } = await pair();
     await producer.enqueue({ jobs: [newJob(), newJob({ key: "x" })] });
@@ -178,7 +215,7 @@ describe("PostgreSQL enqueue publishing its own enqueued events", () => {
       );
       // The listening store parsed the others' batches once each for both subscribers,
       // and the skipping one's own batches only for the other subscriber.
-      const mine = parsed.filter((text) => text.includes('"name":"mine"'));
+      const mine = parsed.filter((text) => text.includes('"mine"'));
       assert.equal(mine.length, 2, "a batch of the skipped origin was parsed by its skipper");
     } finally {
       JSON.parse = parse;

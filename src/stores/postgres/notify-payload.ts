@@ -1,18 +1,19 @@
 import { randomBytes } from "node:crypto";
 
 import type { StoreEvent } from "../contract.ts";
+import { fromTuples, toTuples } from "./event-tuples.ts";
 
 /*
  * NOTIFY payloads must stay under 8000 bytes, but one batch of events can be far larger
  * (a completed event carries the job's result, up to the payload limit). So a batch's
- * events are written as one JSON array and cut into pieces, each sent as
- * `=<origin>:<message id>:<index>:<count>:<piece>`, the origin URI-encoded so that it
- * holds no colon. The origin leads so that a subscriber can drop its own batches with
- * one prefix comparison, before keeping a piece or parsing any JSON: a busy worker
- * publishes far more events than it needs to hear back. The usual small batch is one
- * piece. The pieces of one publish go out in one statement, so they commit together
- * and arrive in order; the reader still keys them by message id, since other
- * processes' messages can arrive in between. announce_enqueued() (migration 004) writes
+ * events are written as one JSON array of tuples (event-tuples.ts) and cut into pieces,
+ * each sent as `=<origin>:<message id>:<index>:<count>:<piece>`, the origin URI-encoded
+ * so that it holds no colon. The origin leads so that a subscriber can drop its own
+ * batches with one prefix comparison, before keeping a piece or parsing any JSON: a busy
+ * worker publishes far more events than it needs to hear back. The usual small batch is
+ * one piece. The pieces of one publish go out in one statement, so they commit together
+ * and arrive in order; the reader still keys them by message id, since other processes'
+ * messages can arrive in between. announce_enqueued() (migration 004-events.sql) writes
  * the same format in SQL, for the events an enqueue publishes itself.
  *
  * The previous format, `<message id>:<index>:<count>:<piece>` with the pieces forming
@@ -75,7 +76,7 @@ function splitUtf8(bytes: Buffer, max: number): string[] {
 export function encodeBatch(origin: string, events: StoreEvent[], max = PIECE_BYTES): string[] {
   const room = pieceBytes(origin, max);
   const head = `=${originField(origin)}:${messageId()}:`;
-  const body = JSON.stringify(events);
+  const body = JSON.stringify(toTuples(events));
   // JSON text is at most 3 bytes per UTF-16 unit: most batches need no byte count at all.
   if (body.length * 3 <= room || Buffer.byteLength(body) <= room) return [`${head}0:1:${body}`];
   const pieces = splitUtf8(Buffer.from(body, "utf8"), room);
@@ -179,7 +180,8 @@ export class BatchReassembler {
     try {
       const parsed = JSON.parse(text) as unknown;
       if (origin !== null) {
-        return Array.isArray(parsed) ? { origin, events: parsed as StoreEvent[] } : null;
+        const events = fromTuples(parsed);
+        return events === null ? null : { origin, events };
       }
       const legacy = parsed as { o?: unknown; e?: unknown } | null;
       if (typeof legacy?.o !== "string" || !Array.isArray(legacy.e)) return null;

@@ -387,7 +387,8 @@ export class PostgresStore implements Store {
 
   async publish(params: PublishParams): Promise<void> {
     if (params.events.length === 0) return;
-    await this.run("publish-events", [this.channel, encodeBatch(params.origin, params.events)]);
+    const payloads = encodeBatch(params.origin, params.events);
+    await this.run("publish-lines", [this.channel, payloads.join("\n")]);
   }
 
   subscribe(handler: EventHandlerFn, options?: SubscribeOptions): () => void {

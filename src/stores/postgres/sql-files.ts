@@ -43,7 +43,7 @@ export const QUERY_NAMES = [
   "due-schedules",
   "fire-schedule",
   "publish",
-  "publish-events",
+  "publish-lines",
   "listen",
   "insert-raw",
   "migrate-ready",

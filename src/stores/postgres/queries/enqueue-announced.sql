@@ -1,5 +1,5 @@
 -- enqueue-announced: enqueue.sql that also publishes the created jobs' `enqueued` events,
--- through enqueue_announced() (migration 004-announced-enqueue.sql).
+-- through enqueue_announced() (migration 004-events.sql).
 -- $1..$11 as in enqueue.sql; $12 channel (a value, never spliced in), $13 origin in its
 -- payload-header form (notify-payload.ts originField), $14 bytes of JSON per payload
 -- piece (notify-payload.ts pieceBytes).

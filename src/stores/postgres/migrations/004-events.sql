@@ -1,15 +1,16 @@
--- 004-announced-enqueue: an enqueue that publishes its own `enqueued` events. Until now
--- every enqueue was followed by a second round trip, the runtime's publish of those
--- events; a single enqueue paid for two statements and two commits. Now the enqueue
+-- 004-events: cheaper events. An enqueue now publishes its own `enqueued` events: until
+-- now every enqueue was followed by a second round trip, the runtime's publish of those
+-- events, so a single enqueue paid for two statements and two commits. The enqueue
 -- function sends them with pg_notify in its own transaction, so they are delivered
 -- exactly when the jobs are committed, and the runtime only delivers them in-process
--- (StoreCapabilities.publishesEnqueued). Additive and idempotent, like 003.
+-- (StoreCapabilities.publishesEnqueued). And the store's publish passes its payloads as
+-- one text instead of a text[] (publish_lines). Additive and idempotent, like 003.
 
 -- announce_enqueued: notifies the channel of one batch of `enqueued` events, one per
 -- non-null id, in input order, with at = p_at (null: the store's clock, which inside a
 -- transaction is the time its jobs were created), published under p_origin. The payloads
 -- are exactly what notify-payload.ts's encodeBatch writes for the same events: the JSON
--- array of events, cut at character boundaries into pieces of at most p_piece_bytes
+-- array of their tuples (event-tuples.ts), cut at character boundaries into pieces of at most p_piece_bytes
 -- bytes (the caller's pieceBytes(), which leaves room for the header under the 8000-byte
 -- limit), each prefixed `=<origin>:<message id>:<index>:<count>:`. p_origin comes already
 -- in its header form (URI-encoded, so without colons). Notifications go out at commit,
@@ -30,13 +31,23 @@ DECLARE
   v_start integer := 0;
   v_end integer;
 BEGIN
-  -- to_json quotes and escapes the text values as JSON.stringify does.
-  SELECT '[' || string_agg('{"type":"enqueued","jobId":"' || e.id || '","name":'
-                           || to_json(e.name)::text || ',"queue":' || to_json(e.queue)::text
-                           || ',"at":' || v_at || '}', ',' ORDER BY e.ord) || ']'
+  -- The tuples of event-tuples.ts: name and queue are null when as in the event before,
+  -- and so is at after the first (one time for the batch). to_json quotes and escapes
+  -- text values as JSON.stringify does.
+  SELECT '[' || string_agg('["enqueued","' || e.id || '",'
+                           || CASE WHEN e.name = e.name_before THEN 'null'
+                                   ELSE to_json(e.name)::text END || ','
+                           || CASE WHEN e.queue = e.queue_before THEN 'null'
+                                   ELSE to_json(e.queue)::text END || ','
+                           || CASE WHEN e.n = 1 THEN v_at::text ELSE 'null' END || ']',
+                           ',' ORDER BY e.ord) || ']'
   INTO v_body
-  FROM unnest(p_ids, p_names, p_queues) WITH ORDINALITY AS e(id, name, queue, ord)
-  WHERE e.id IS NOT NULL;
+  FROM (SELECT u.id, u.name, u.queue, u.ord,
+               lag(u.name) OVER w AS name_before, lag(u.queue) OVER w AS queue_before,
+               row_number() OVER w AS n
+        FROM unnest(p_ids, p_names, p_queues) WITH ORDINALITY AS u(id, name, queue, ord)
+        WHERE u.id IS NOT NULL
+        WINDOW w AS (ORDER BY u.ord)) AS e;
   IF v_body IS NULL THEN
     RETURN;
   END IF;
@@ -92,5 +103,25 @@ BEGIN
   RETURN QUERY
   SELECT u.ord::integer, u.id, u.state
   FROM unnest(v_ids, v_states) WITH ORDINALITY AS u(id, state, ord);
+END
+$$;
+
+-- publish_lines: publish_events() with the payloads in one text, separated by newlines.
+-- A text[] parameter costs the client an escaping pass over every character of every
+-- payload (they are JSON, full of quotes) and the server a parse of the array literal;
+-- a payload never holds a raw newline (JSON escapes it, and the header is an id, numbers
+-- and a URI-encoded origin), so one split is all it takes. Asynchronous commit, as for
+-- publish_events().
+CREATE OR REPLACE FUNCTION /* schema */.publish_lines(p_channel text, p_payloads text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  v_payload text;
+BEGIN
+  PERFORM set_config('synchronous_commit', 'off', true);
+  FOREACH v_payload IN ARRAY string_to_array(p_payloads, E'\n') LOOP
+    PERFORM pg_notify(p_channel, v_payload);
+  END LOOP;
 END
 $$;
