@@ -11,7 +11,7 @@ import type { StoreEvent } from "../contract.ts";
  * queue and at, null means "as in the event before" (the events of a batch mostly share
  * them); in the later fields null means absent, and absent fields at the end are left
  * out. No field of a StoreEvent is ever null, so nothing is ambiguous.
- * announce_enqueued() (migration 004-events.sql) writes the same tuples in SQL.
+ * enqueue_announced() (migration 004-events.sql) writes the same tuples in SQL.
  */
 
 /** One event on the wire. */

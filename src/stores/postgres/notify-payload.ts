@@ -13,7 +13,7 @@ import { fromTuples, toTuples } from "./event-tuples.ts";
  * worker publishes far more events than it needs to hear back. The usual small batch is
  * one piece. The pieces of one publish go out in one statement, so they commit together
  * and arrive in order; the reader still keys them by message id, since other processes'
- * messages can arrive in between. announce_enqueued() (migration 004-events.sql) writes
+ * messages can arrive in between. enqueue_announced() (migration 004-events.sql) writes
  * the same format in SQL, for the events an enqueue publishes itself.
  *
  * The previous format, `<message id>:<index>:<count>:<piece>` with the pieces forming

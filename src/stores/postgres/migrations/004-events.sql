@@ -6,58 +6,28 @@
 -- (StoreCapabilities.publishesEnqueued). And the store's publish passes its payloads as
 -- one text instead of a text[] (publish_lines). Additive and idempotent, like 003.
 
--- announce_enqueued: notifies the channel of one batch of `enqueued` events, one per
--- non-null id, in input order, with at = p_at (null: the store's clock, which inside a
--- transaction is the time its jobs were created), published under p_origin. The payloads
--- are exactly what notify-payload.ts's encodeBatch writes for the same events: the JSON
--- array of their tuples (event-tuples.ts), cut at character boundaries into pieces of at most p_piece_bytes
--- bytes (the caller's pieceBytes(), which leaves room for the header under the 8000-byte
--- limit), each prefixed `=<origin>:<message id>:<index>:<count>:`. p_origin comes already
--- in its header form (URI-encoded, so without colons). Notifications go out at commit,
--- with the caller's durability: the enqueue they describe is committed synchronously.
-CREATE OR REPLACE FUNCTION /* schema */.announce_enqueued(
-  p_channel text, p_origin text, p_piece_bytes integer, p_ids bigint[], p_names text[],
-  p_queues text[], p_at bigint)
+-- notify_pieces: sends one batch's JSON body (p_body) on the channel as the payloads
+-- notify-payload.ts's encodeBatch writes: cut at character boundaries into pieces of at
+-- most p_piece_bytes bytes (the caller's pieceBytes(), which leaves room for the header
+-- under the 8000-byte limit), each prefixed `=<origin>:<message id>:<index>:<count>:`.
+-- p_origin comes already in its header form (URI-encoded, so without colons). For
+-- batches too large for one notification; enqueue_announced() sends the usual single
+-- piece itself, without the cost of a function call.
+CREATE OR REPLACE FUNCTION /* schema */.notify_pieces(
+  p_channel text, p_origin text, p_piece_bytes integer, p_body text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET jit = off
 AS $$
 DECLARE
-  v_at bigint := coalesce(p_at, /* schema */.now_ms());
   v_head text := '=' || p_origin || ':' || substr(md5(random()::text), 1, 12) || ':';
-  v_body text;
-  v_bytes bytea;
+  v_bytes bytea := convert_to(p_body, 'UTF8');
   v_pieces text[] := '{}';
   v_start integer := 0;
   v_end integer;
 BEGIN
-  -- The tuples of event-tuples.ts: name and queue are null when as in the event before,
-  -- and so is at after the first (one time for the batch). to_json quotes and escapes
-  -- text values as JSON.stringify does.
-  SELECT '[' || string_agg('["enqueued","' || e.id || '",'
-                           || CASE WHEN e.name = e.name_before THEN 'null'
-                                   ELSE to_json(e.name)::text END || ','
-                           || CASE WHEN e.queue = e.queue_before THEN 'null'
-                                   ELSE to_json(e.queue)::text END || ','
-                           || CASE WHEN e.n = 1 THEN v_at::text ELSE 'null' END || ']',
-                           ',' ORDER BY e.ord) || ']'
-  INTO v_body
-  FROM (SELECT u.id, u.name, u.queue, u.ord,
-               lag(u.name) OVER w AS name_before, lag(u.queue) OVER w AS queue_before,
-               row_number() OVER w AS n
-        FROM unnest(p_ids, p_names, p_queues) WITH ORDINALITY AS u(id, name, queue, ord)
-        WHERE u.id IS NOT NULL
-        WINDOW w AS (ORDER BY u.ord)) AS e;
-  IF v_body IS NULL THEN
-    RETURN;
-  END IF;
-  IF octet_length(v_body) <= p_piece_bytes THEN
-    PERFORM pg_notify(p_channel, v_head || '0:1:' || v_body);
-    RETURN;
-  END IF;
-  -- Cut the UTF-8 bytes, stepping back over continuation bytes (10xxxxxx) so that no
-  -- character is split, as splitUtf8 in notify-payload.ts does.
-  v_bytes := convert_to(v_body, 'UTF8');
+  -- Step back over continuation bytes (10xxxxxx) so that no character is split, as
+  -- splitUtf8 in notify-payload.ts does.
   WHILE v_start < length(v_bytes) LOOP
     v_end := least(v_start + p_piece_bytes, length(v_bytes));
     WHILE v_end < length(v_bytes) AND v_end > v_start
@@ -75,10 +45,16 @@ BEGIN
 END
 $$;
 
--- enqueue_announced: enqueue_batch() (migration 003), then announce_enqueued() for the
--- jobs it created (never for one skipped because its key was held), in the same
--- transaction: at the statement's own commit in autocommit, or with the enqueue
--- transaction of a batch with keys. Returns what enqueue_batch() returns.
+-- enqueue_announced: what enqueue_batch() (migration 003) does, and in the same
+-- statement the `enqueued` events of the jobs it created (never of one skipped because
+-- its key was held), published under p_origin (in its header form) on p_channel, split
+-- as p_piece_bytes says: at the statement's own commit in autocommit, or with the
+-- enqueue transaction of a batch with keys. The events are the tuples of
+-- event-tuples.ts, in input order, with at = the jobs' creation time: name and queue
+-- null when as in the event before, and at only in the first. to_json quotes and
+-- escapes text as JSON.stringify does. Returns what enqueue_batch() returns. One
+-- statement rather than a call of enqueue_batch() and then a function that notifies:
+-- a single enqueue spent more on those calls than on its insert.
 CREATE OR REPLACE FUNCTION /* schema */.enqueue_announced(
   p_names text[], p_queues text[], p_data text[], p_priorities bigint[], p_attempts bigint[],
   p_max_stalls bigint[], p_keys text[], p_groups text[], p_run_at bigint[],
@@ -90,19 +66,60 @@ AS $$
 #variable_conflict use_column
 DECLARE
   v_now bigint := coalesce(p_now, /* schema */.now_ms());
-  v_ids bigint[];
-  v_states text[];
 BEGIN
-  SELECT array_agg(b.id ORDER BY b.ord), array_agg(b.state ORDER BY b.ord)
-  INTO v_ids, v_states
-  FROM /* schema */.enqueue_batch(p_names, p_queues, p_data, p_priorities, p_attempts,
-                                  p_max_stalls, p_keys, p_groups, p_run_at, p_delays,
-                                  v_now) AS b;
-  PERFORM /* schema */.announce_enqueued(p_channel, p_origin, p_piece_bytes, v_ids, p_names,
-                                         p_queues, v_now);
   RETURN QUERY
-  SELECT u.ord::integer, u.id, u.state
-  FROM unnest(v_ids, v_states) WITH ORDINALITY AS u(id, state, ord);
+  WITH input AS MATERIALIZED (
+    SELECT i.*, nextval('/* schema */.job_ids') AS id
+    FROM unnest(p_names, p_queues, p_data, p_priorities, p_attempts, p_max_stalls, p_keys,
+                p_groups, p_run_at, p_delays)
+         WITH ORDINALITY AS i(name, queue, data, priority, attempts, max_stalls, key, grp,
+                              run_at, delay_ms, ord)
+  ),
+  inserted AS (
+    INSERT INTO /* schema */.jobs (id, name, queue, state, data, priority, attempts,
+                                   max_stalls, key, grp, created_at, run_at)
+    SELECT input.id, input.name, input.queue,
+           CASE WHEN coalesce(input.run_at, v_now + input.delay_ms) > v_now
+                THEN 'scheduled' ELSE 'waiting' END,
+           input.data, input.priority, input.attempts, input.max_stalls, input.key,
+           input.grp, v_now, coalesce(input.run_at, v_now + input.delay_ms)
+    FROM input
+    ORDER BY input.ord
+    ON CONFLICT DO NOTHING
+    RETURNING jobs.id, jobs.state
+  ),
+  result AS MATERIALIZED (
+    SELECT input.ord::integer AS ord, inserted.id, inserted.state, input.name, input.queue
+    FROM input LEFT JOIN inserted ON inserted.id = input.id
+  ),
+  body AS MATERIALIZED (
+    SELECT '[' || string_agg('["enqueued","' || e.id || '",'
+                             || CASE WHEN e.name = e.name_before THEN 'null'
+                                     ELSE to_json(e.name)::text END || ','
+                             || CASE WHEN e.queue = e.queue_before THEN 'null'
+                                     ELSE to_json(e.queue)::text END || ','
+                             || CASE WHEN e.n = 1 THEN v_now::text ELSE 'null' END || ']',
+                             ',' ORDER BY e.ord) || ']' AS json
+    FROM (SELECT r.id, r.name, r.queue, r.ord,
+                 lag(r.name) OVER w AS name_before, lag(r.queue) OVER w AS queue_before,
+                 row_number() OVER w AS n
+          FROM result r
+          WHERE r.id IS NOT NULL
+          WINDOW w AS (ORDER BY r.ord)) AS e
+  ),
+  -- One row, read once below, so its notifications are sent exactly once.
+  sent AS MATERIALIZED (
+    SELECT CASE WHEN b.json IS NULL THEN false
+                WHEN octet_length(b.json) <= p_piece_bytes THEN
+                  pg_notify(p_channel, '=' || p_origin || ':' || substr(md5(random()::text), 1, 12)
+                                       || ':0:1:' || b.json) IS NULL
+                ELSE /* schema */.notify_pieces(p_channel, p_origin, p_piece_bytes, b.json) IS NULL
+           END AS done
+    FROM body b
+  )
+  SELECT r.ord, r.id, r.state
+  FROM result r CROSS JOIN sent
+  ORDER BY r.ord;
 END
 $$;
 
