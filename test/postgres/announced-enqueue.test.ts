@@ -53,12 +53,13 @@ async function pair(): Promise<{
       origin: "marker",
       events: [{ type: "progress", jobId: id, name: "m", queue: "m", at: 0 }],
     });
-    const deadline = Date.now() + 5_000;
-    while (!heard.some((h) => h.events.some((e) => e.jobId === id))) {
+    const deadline = Date.now() + 15_000;
+    const isMarker = (h: Heard) => h.events.some((e) => e.jobId === id);
+    while (!heard.some(isMarker)) {
       if (Date.now() > deadline) throw new Error("the marker never arrived");
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    heard.splice(heard.length - 1, 1);
+    heard.splice(heard.findIndex(isMarker), 1);
   };
   return { producer, heard, marker };
 }
