@@ -148,10 +148,27 @@ describe("PostgreSQL enqueue publishing its own enqueued events", () => {
         queue: jobs[i]?.queue ?? "",
         at: 42,
       }));
-      assert.deepEqual(heard, [{ origin: "o:1", events }]);
-      const sent = payloads.find((p) => p.startsWith(originPrefix("o:1"))) ?? "";
-      assert.match(sent, /^=o%3A1:[0-9a-f]{12}:0:1:/);
-      assert.equal(sent.slice(sent.indexOf(":0:1:") + 5), JSON.stringify(toTuples(events)));
+      // A single job takes the function's one-row path: the same format.
+      const [single] = await producer.enqueue({ jobs: [newJob({ name: "é" })], origin: "o:1" });
+      await marker();
+      const one: StoreEvent = {
+        type: "enqueued",
+        jobId: single?.id ?? "",
+        name: "é",
+        queue: "default",
+        at: heard[1]?.events[0]?.at ?? -1,
+      };
+      assert.deepEqual(heard, [
+        { origin: "o:1", events },
+        { origin: "o:1", events: [one] },
+      ]);
+      const sent = payloads.filter((p) => p.startsWith(originPrefix("o:1")));
+      assert.equal(sent.length, 2);
+      for (const [i, batch] of [events, [one]].entries()) {
+        assert.match(sent[i] ?? "", /^=o%3A1:[0-9a-f]{12}:0:1:/);
+        const body = (sent[i] ?? "").slice((sent[i] ?? "").indexOf(":0:1:") + 5);
+        assert.equal(body, JSON.stringify(toTuples(batch)));
+      }
     } finally {
       await raw.end();
     }
@@ -179,6 +196,15 @@ describe("PostgreSQL enqueue publishing its own enqueued events", () => {
     assert.deepEqual(
       heard[0]?.events.map((e) => [e.jobId, e.name]),
       results.map((r, i) => [r.id, jobs[i]?.name]),
+    );
+    // One job whose event alone is larger than a notification.
+    const name = "ü".repeat(6_000);
+    const [big] = await producer.enqueue({ jobs: [newJob({ name })], origin });
+    await marker();
+    assert.equal(heard.length, 2);
+    assert.deepEqual(
+      heard[1]?.events.map((e) => [e.jobId, e.name]),
+      [[big?.id, name]],
     );
   });
 
