@@ -163,6 +163,10 @@ describe("PostgreSQL hot paths", () => {
         "off",
       );
       assert.equal(
+        await settingAfter(`SELECT ${schema}.publish_lines('errand-test', $1)`, ["x\ny"]),
+        "off",
+      );
+      assert.equal(
         await settingAfter(
           `SELECT * FROM ${schema}.settle_batch('{1}', '{t}', '{complete}', '{1}', '{NULL}', NULL)`,
           [],

@@ -5,6 +5,7 @@ import type { StoreEvent } from "../../src/stores/contract.ts";
 import {
   BatchReassembler,
   encodeBatch,
+  originPrefix,
   PIECE_BYTES,
 } from "../../src/stores/postgres/notify-payload.ts";
 
@@ -47,11 +48,48 @@ describe("NOTIFY payloads", () => {
   it("ignores payloads that are not ours and forgets a batch whose pieces stopped coming", () => {
     const reader = new BatchReassembler(1_000);
     assert.equal(reader.accept("hello"), null);
-    assert.equal(reader.accept("0123456789ab:0:1:not json"), null);
+    assert.equal(reader.accept("=o:0123456789ab:0:1:not json"), null);
+    assert.equal(reader.accept("=o:0123456789ab:1:1:[]"), null);
+    assert.equal(reader.accept("=%E0%A4%A:0123456789ab:0:1:[]"), null);
+    assert.equal(reader.accept('=o:0123456789ab:0:1:{"o":"o","e":[]}'), null);
     const pieces = encodeBatch("o", [event(JSON.stringify("x".repeat(20_000)))]);
     assert.equal(reader.accept(pieces[0] as string, 0), null);
     // Much later the rest arrives: the first piece was forgotten, so no batch comes out.
     const late = pieces.slice(1).map((p) => reader.accept(p, 5_000));
     assert.ok(late.every((r) => r === null));
+  });
+
+  it("every payload starts with its origin's prefix, which no other origin's payload does", () => {
+    const origins = ["a", "a:b", "ab", "0123456789ab", "ünï", "errand:tx-commit"];
+    for (const origin of origins) {
+      const payloads = encodeBatch(origin, [event(JSON.stringify("z".repeat(9_000)))]);
+      assert.ok(payloads.length > 1);
+      for (const other of origins) {
+        const matches = payloads.every((p) => p.startsWith(originPrefix(other)));
+        assert.equal(matches, other === origin, `${origin} vs ${other}`);
+      }
+    }
+  });
+
+  it("a long origin leaves less room per piece but every payload stays under the limit", () => {
+    const origin = "€".repeat(500);
+    const payloads = encodeBatch(origin, [event(JSON.stringify("y".repeat(30_000)))]);
+    assert.ok(payloads.every((p) => Buffer.byteLength(p) < 8_000));
+    const reader = new BatchReassembler();
+    const done = payloads.map((p) => reader.accept(p)).filter((r) => r !== null);
+    assert.equal(done[0]?.origin, origin);
+    assert.throws(() => encodeBatch("x".repeat(7_000), [event("1")]), RangeError);
+  });
+
+  it("still reads batches in the previous format, whose body holds the origin", () => {
+    const body = JSON.stringify({ o: "old", e: [event("1")] });
+    const reader = new BatchReassembler();
+    assert.deepEqual(reader.accept(`0123456789ab:0:1:${body}`), {
+      origin: "old",
+      events: [event("1")],
+    });
+    const half = Math.floor(body.length / 2);
+    assert.equal(reader.accept(`0123456789ab:1:2:${body.slice(half)}`), null);
+    assert.deepEqual(reader.accept(`0123456789ab:0:2:${body.slice(0, half)}`)?.origin, "old");
   });
 });

@@ -3,7 +3,7 @@ import pg from "pg";
 import { ValidationError } from "../../errors.ts";
 import type { JobState } from "../../job.ts";
 import type { EnqueueResult, NewJob, StoreEvent } from "../contract.ts";
-import { encodeBatch } from "./notify-payload.ts";
+import { encodeBatch, originField, pieceBytes } from "./notify-payload.ts";
 import { isQueryable, type Queryable } from "./pg-client.ts";
 import type { Statements } from "./prepared.ts";
 import { rowId } from "./rows.ts";
@@ -23,6 +23,12 @@ export interface EnqueueTarget {
   schema: string;
 }
 
+/** Where and under which origin the enqueue publishes its created jobs' events itself. */
+export interface Announce {
+  channel: string;
+  origin: string;
+}
+
 interface SlotRow {
   ord: number;
   id: string | number | null;
@@ -34,8 +40,9 @@ function insert(
   statements: Statements,
   jobs: NewJob[],
   now: number | undefined,
+  announce: Announce | undefined,
 ): Promise<{ rows: SlotRow[] }> {
-  return statements.query<SlotRow>(db, "enqueue", [
+  const values = [
     jobs.map((j) => j.name),
     jobs.map((j) => j.queue),
     jobs.map((j) => j.data),
@@ -47,6 +54,13 @@ function insert(
     jobs.map((j) => j.runAt),
     jobs.map((j) => j.delayMs),
     now ?? null,
+  ];
+  if (announce === undefined) return statements.query<SlotRow>(db, "enqueue", values);
+  return statements.query<SlotRow>(db, "enqueue-announced", [
+    ...values,
+    announce.channel,
+    originField(announce.origin),
+    pieceBytes(announce.origin),
   ]);
 }
 
@@ -138,12 +152,15 @@ function held(row: SlotRow): EnqueueResult {
  * holder's id (a debounced job updates it first); a throttled job whose key had a job
  * within the window gets that job. A holder can finish between the insert and the read
  * that looks for it; those jobs are simply inserted again, now that the key is free.
+ * With `announce`, each insert also publishes the `enqueued` events of the jobs it
+ * created, in the same transaction.
  */
 export async function enqueueBatch(
   db: Queryable,
   target: EnqueueTarget,
   jobs: NewJob[],
   now: number | undefined,
+  announce?: Announce,
 ): Promise<EnqueueResult[]> {
   const results = new Array<EnqueueResult | undefined>(jobs.length);
   await lockThrottledKeys(db, target, jobs);
@@ -154,7 +171,7 @@ export async function enqueueBatch(
     if (pending.length === 0) break;
     const batch = pending.map((i) => jobs[i] as NewJob);
     const skipped: number[] = [];
-    for (const row of (await insert(db, target.statements, batch, now)).rows) {
+    for (const row of (await insert(db, target.statements, batch, now, announce)).rows) {
       const slot = pending[row.ord - 1] as number;
       if (row.id === null) skipped.push(slot);
       else results[slot] = { id: String(row.id), created: true, state: row.state as JobState };

@@ -1,8 +1,8 @@
 import type pg from "pg";
 
 import { retryDelay } from "../../policy/retry-delay.ts";
-import type { EventHandlerFn } from "../contract.ts";
-import { BatchReassembler } from "./notify-payload.ts";
+import type { EventHandlerFn, SubscribeOptions } from "../contract.ts";
+import { BatchReassembler, originPrefix } from "./notify-payload.ts";
 
 /** What the listener needs from its store. */
 export interface ListenerOptions {
@@ -16,6 +16,13 @@ export interface ListenerOptions {
   onError: (error: unknown) => void;
 }
 
+/** A handler, and the origin whose batches it does not want (with their payloads' prefix). */
+interface Subscription {
+  handler: EventHandlerFn;
+  skipOrigin: string | null;
+  skipPrefix: string | null;
+}
+
 /**
  * One dedicated LISTEN connection per store: opened on the first `subscribe`, kept
  * until `close`, and reopened with jittered backoff whenever it drops (a server restart,
@@ -23,7 +30,7 @@ export interface ListenerOptions {
  * on them, since their slow poll still finds the jobs.
  */
 export class PgListener {
-  private readonly handlers = new Set<EventHandlerFn>();
+  private readonly subscriptions = new Set<Subscription>();
   private readonly reassembler = new BatchReassembler();
   private client: pg.Client | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -34,11 +41,17 @@ export class PgListener {
   constructor(private readonly options: ListenerOptions) {}
 
   /** Adds a handler; opens the connection if this is the first. */
-  subscribe(handler: EventHandlerFn): () => void {
-    this.handlers.add(handler);
+  subscribe(handler: EventHandlerFn, options: SubscribeOptions = {}): () => void {
+    const skipOrigin = options.skipOrigin ?? null;
+    const subscription: Subscription = {
+      handler,
+      skipOrigin,
+      skipPrefix: skipOrigin === null ? null : originPrefix(skipOrigin),
+    };
+    this.subscriptions.add(subscription);
     if (!this.client && !this.retryTimer && !this.closed) this.connect();
     return () => {
-      this.handlers.delete(handler);
+      this.subscriptions.delete(subscription);
     };
   }
 
@@ -49,7 +62,7 @@ export class PgListener {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.handlers.clear();
+    this.subscriptions.clear();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const client = this.client;
@@ -90,14 +103,24 @@ export class PgListener {
 
   private receive(message: pg.Notification): void {
     if (message.channel !== this.options.channel || message.payload === undefined) return;
+    if (this.nobodyWants(message.payload)) return;
     const batch = this.reassembler.accept(message.payload);
     if (!batch) return;
-    for (const handler of this.handlers) {
+    for (const { handler, skipOrigin } of this.subscriptions) {
+      if (batch.origin === skipOrigin) continue;
       try {
         handler(batch.events, batch.origin);
       } catch (error) {
         this.options.onError(error);
       }
     }
+  }
+
+  /** Whether every handler skips this payload's origin: then it is not even decoded. */
+  private nobodyWants(payload: string): boolean {
+    for (const { skipPrefix } of this.subscriptions) {
+      if (skipPrefix === null || !payload.startsWith(skipPrefix)) return false;
+    }
+    return true;
   }
 }

@@ -35,6 +35,7 @@ import type {
   ScheduleRecord,
   SettleParams,
   Store,
+  SubscribeOptions,
   UpsertScheduleParams,
 } from "../contract.ts";
 import { PgClaimer } from "./claim.ts";
@@ -65,7 +66,7 @@ export class PostgresStore implements Store {
     multiProcess: true,
     multiMachine: true,
     crossProcessEvents: true,
-    publishesEnqueued: false,
+    publishesEnqueued: true,
     durable: true,
   };
   /** The schema this store works in. */
@@ -170,7 +171,9 @@ export class PostgresStore implements Store {
           now,
         );
       }
-      const run = (db: Queryable) => enqueueBatch(db, this.target, params.jobs, now);
+      const announce =
+        params.origin === undefined ? undefined : { channel: this.channel, origin: params.origin };
+      const run = (db: Queryable) => enqueueBatch(db, this.target, params.jobs, now, announce);
       // Without keys the batch is one INSERT, atomic by itself; with keys the holder
       // lookup must see the same transaction.
       return params.jobs.some((job) => job.key !== null)
@@ -384,12 +387,13 @@ export class PostgresStore implements Store {
 
   async publish(params: PublishParams): Promise<void> {
     if (params.events.length === 0) return;
-    await this.run("publish-events", [this.channel, encodeBatch(params.origin, params.events)]);
+    const payloads = encodeBatch(params.origin, params.events);
+    await this.run("publish-lines", [this.channel, payloads.join("\n")]);
   }
 
-  subscribe(handler: EventHandlerFn): () => void {
+  subscribe(handler: EventHandlerFn, options?: SubscribeOptions): () => void {
     if (this.closed) return () => undefined;
-    return this.listener.subscribe(handler);
+    return this.listener.subscribe(handler, options);
   }
 
   /** Resolves once this store's LISTEN connection is up; for tests that must not miss events. */

@@ -6,6 +6,7 @@ import { checkSchemaName } from "./schema-name.ts";
 /** Every query file of the PostgreSQL store, by name (the file name without `.sql`). */
 export const QUERY_NAMES = [
   "enqueue",
+  "enqueue-announced",
   "find-live-keys",
   "find-recent-key",
   "throttle-lock",
@@ -42,7 +43,7 @@ export const QUERY_NAMES = [
   "due-schedules",
   "fire-schedule",
   "publish",
-  "publish-events",
+  "publish-lines",
   "listen",
   "insert-raw",
   "migrate-ready",
