@@ -30,22 +30,39 @@ local picks, served, seq = rotate(limit, meta[2])
 -- Leases the picks: the same changes as leave (waiting) then enter (active) per job, made
 -- with one command per set for the whole claim, since claim is the busiest script.
 local lease = num(now + tonumber(ARGV[3]))
-local jobs, ns, actives, leases, lanes, running = { -1, lease }, {}, {}, {}, {}, {}
+local started, worker, prefix = num(now), ARGV[4], ARGV[5]
+local jobs, ns, actives, leases, lanes = { -1, lease }, {}, {}, {}, {}
+-- Lanes by task, then group: a claim mostly takes from one lane, whose key is built once.
+local lane_of = {}
 for i, pick in ipairs(picks) do
-  local n = num(string.sub(pick.member, 17))
-  local token = ARGV[5] .. i
-  local f = redis.call('HMGET', job_key(n), 'name', 'data', 'priority', 'attempt', 'attempts',
+  local task, group = pick.task, pick.group
+  -- The member ends with the job's number, zero-padded to 16 digits: as it stands unless
+  -- it is shorter (a leading zero).
+  local n = string.sub(pick.member, 17)
+  if string.byte(n) == 48 then n = num(n) end
+  local token = prefix .. i
+  local key = job_key(n)
+  local f = redis.call('HMGET', key, 'name', 'data', 'priority', 'attempt', 'attempts',
     'stalls', 'maxStalls', 'key', 'group', 'createdAt', 'runAt')
   local attempt = tonumber(f[4]) + 1
-  redis.call('HSET', job_key(n), 'state', 'active', 'attempt', attempt, 'token', token,
-    'worker', ARGV[4], 'lease', lease, 'startedAt', num(now))
+  redis.call('HSET', key, 'state', 'active', 'attempt', attempt, 'token', token,
+    'worker', worker, 'lease', lease, 'startedAt', started)
   ns[i], actives[2 * i - 1], actives[2 * i], leases[2 * i - 1], leases[2 * i] = n, n, n, lease, n
-  local lane = base .. 'lane:' .. scope(pick.task, pick.group)
-  if not lanes[lane] then lanes[lane] = { task = pick.task, group = pick.group, members = {} } end
-  table.insert(lanes[lane].members, pick.member)
-  running[lane] = running[lane] or { name = pick.task, group = f[9] or nil, by = 0 }
-  running[lane].by = running[lane].by + 1
-  record_start(pick.task, pick.group, token)
+  local by_group = lane_of[task]
+  if not by_group then
+    by_group = {}
+    lane_of[task] = by_group
+  end
+  local lane = by_group[group]
+  if not lane then
+    lane = { key = base .. 'lane:' .. scope(task, group), task = task, group = group,
+      members = {}, job = { name = task, group = f[9] or nil }, by = 0 }
+    by_group[group] = lane
+    lanes[#lanes + 1] = lane
+  end
+  lane.members[#lane.members + 1] = pick.member
+  lane.by = lane.by + 1
+  record_start(task, group, token)
   local j = #jobs
   jobs[j + 1], jobs[j + 2], jobs[j + 3], jobs[j + 4], jobs[j + 5], jobs[j + 6] =
     n, f[1], f[2], f[3], attempt, f[5]
@@ -56,12 +73,12 @@ if #ns > 0 then
   call_many('ZREM', K.pending, ns)
   call_many('ZADD', K.active, actives)
   call_many('ZADD', K.leases, leases)
-  for key, lane in pairs(lanes) do
-    call_many('ZREM', key, lane.members)
-    lane_left(key, lane.task, lane.group)
+  for _, lane in ipairs(lanes) do
+    call_many('ZREM', lane.key, lane.members)
+    lane_left(lane.key, lane.task, lane.group)
   end
   redis.call('HINCRBY', K.meta, 'waiting', -#ns)
-  for _, job in pairs(running) do count_running(job, job.by) end
+  for _, lane in ipairs(lanes) do count_running(lane.job, lane.by) end
 end
 save_rotation(served, seq)
 if #ns < limit then jobs[1] = soonest(now, { unblock_at, rate_room_at }) end
