@@ -25,26 +25,24 @@ local now = clock(ARGV[1])
 local at = num(now)
 local out = {}
 -- Gathered index changes: jobs leaving active; ZADD arguments of the finished sets; jobs
--- deleted; running-count changes by scope, with their scopes in first-seen order.
+-- deleted.
 local gone, completed, done_completed, dead, done_failed, removed = {}, {}, {}, {}, {}, {}
-local running, scopes = {}, {}
-
-local function not_running(job)
-  local list = { scope(job.name, '') }
-  if job.group then list[2] = scope(job.name, job.group) end
-  for _, s in ipairs(list) do
-    if not running[s] then
-      running[s] = 0
-      scopes[#scopes + 1] = s
-    end
-    running[s] = running[s] - 1
-  end
-end
+-- Jobs leaving active by task, then group ('' for none), with the tasks in first-seen order.
+local leaving, tasks = {}, {}
 
 -- The job leaves active: the part of `leave` that is written per batch.
 local function leaves_active(n, job)
   gone[#gone + 1] = n
-  not_running(job)
+  local task, group = job.name, job.group or ''
+  local t = leaving[task]
+  if not t then
+    t = { groups = {}, count = {} }
+    leaving[task] = t
+    tasks[#tasks + 1] = task
+  end
+  local count = t.count[group]
+  if not count then t.groups[#t.groups + 1] = group end
+  t.count[group] = (count or 0) + 1
 end
 
 -- Completes the job (state 'completed', `value` its result) or makes it dead ('dead', the error).
@@ -98,9 +96,19 @@ for i = 2, #ARGV, 4 do
   end
 end
 
+-- Finishing outcomes are fenced on the fields they need only; the others load the whole job.
+local FINISHING = { complete = true, remove = true, dead = true }
 for i = 2, #ARGV, 4 do
-  local kind, n, value = ARGV[i], ARGV[i + 1], ARGV[i + 3]
-  local job = leased(n, ARGV[i + 2])
+  local kind, n, token, value = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local job = nil
+  if FINISHING[kind] then
+    local f = redis.call('HMGET', job_key(n), 'state', 'token', 'key', 'name', 'group')
+    if f[1] == 'active' and f[2] == token then
+      job = { key = f[3] or nil, name = f[4], group = f[5] or nil }
+    end
+  else
+    job = leased(n, token)
+  end
   if not job then
     out[#out + 1] = 0
   else
@@ -108,10 +116,10 @@ for i = 2, #ARGV, 4 do
       finish(n, job, 'completed', value)
     elseif kind == 'remove' then
       remove(n, job)
-    elseif kind == 'retry' then
-      retry(n, job, value)
     elseif kind == 'dead' then
       finish(n, job, 'dead', value)
+    elseif kind == 'retry' then
+      retry(n, job, value)
     elseif kind == 'release' then
       release(n, job)
     else -- postpone
@@ -124,8 +132,16 @@ end
 if #gone > 0 then
   call_many('ZREM', K.active, gone)
   call_many('ZREM', K.leases, gone)
-  for _, s in ipairs(scopes) do
-    if redis.call('HINCRBY', K.running, s, running[s]) <= 0 then redis.call('HDEL', K.running, s) end
+  local function uncount(s, by)
+    if redis.call('HINCRBY', K.running, s, -by) <= 0 then redis.call('HDEL', K.running, s) end
+  end
+  for _, task in ipairs(tasks) do
+    local t, all = leaving[task], 0
+    for _, group in ipairs(t.groups) do
+      all = all + t.count[group]
+      if group ~= '' then uncount(scope(task, group), t.count[group]) end
+    end
+    uncount(scope(task, ''), all)
   end
 end
 if #completed > 0 then
