@@ -34,11 +34,11 @@ local started, worker, prefix = num(now), ARGV[4], ARGV[5]
 local jobs, ns, actives, leases, lanes = { -1, lease }, {}, {}, {}, {}
 -- Lanes by task, then group: a claim mostly takes from one lane, whose key is built once.
 local lane_of = {}
-for i, pick in ipairs(picks) do
-  local task, group = pick.task, pick.group
+for i = 1, picks.n do
+  local task, group, member = picks.task[i], picks.group[i], picks.member[i]
   -- The member ends with the job's number, zero-padded to 16 digits: as it stands unless
   -- it is shorter (a leading zero).
-  local n = string.sub(pick.member, 17)
+  local n = string.sub(member, 17)
   if string.byte(n) == 48 then n = num(n) end
   local token = prefix .. i
   local key = job_key(n)
@@ -60,10 +60,10 @@ for i, pick in ipairs(picks) do
     by_group[group] = lane
     lanes[#lanes + 1] = lane
   end
-  lane.members[#lane.members + 1] = pick.member
   lane.by = lane.by + 1
+  lane.members[lane.by] = member
   record_start(task, group, token)
-  local j = #jobs
+  local j = 12 * i - 10
   jobs[j + 1], jobs[j + 2], jobs[j + 3], jobs[j + 4], jobs[j + 5], jobs[j + 6] =
     n, f[1], f[2], f[3], attempt, f[5]
   jobs[j + 7], jobs[j + 8], jobs[j + 9], jobs[j + 10], jobs[j + 11], jobs[j + 12] =

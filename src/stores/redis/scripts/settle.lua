@@ -30,10 +30,10 @@ local gone, completed, done_completed, dead, done_failed, removed = {}, {}, {}, 
 -- Jobs leaving active by task, then group ('' for none), with the tasks in first-seen order.
 local leaving, tasks = {}, {}
 
--- The job leaves active: the part of `leave` that is written per batch.
-local function leaves_active(n, job)
+-- The job leaves active: the part of `leave` that is written per batch. `group` is '' for
+-- a job without one.
+local function leaves_active(n, task, group)
   gone[#gone + 1] = n
-  local task, group = job.name, job.group or ''
   local t = leaving[task]
   if not t then
     t = { groups = {}, count = {} }
@@ -45,22 +45,27 @@ local function leaves_active(n, job)
   t.count[group] = (count or 0) + 1
 end
 
--- Completes the job (state 'completed', `value` its result) or makes it dead ('dead', the error).
-local function finish(n, job, state, value)
-  leaves_active(n, job)
-  local field, set, done = 'result', completed, done_completed
-  if state == 'dead' then field, set, done = 'error', dead, done_failed end
-  redis.call('HSET', job_key(n), 'state', state, field, value, 'finishedAt', at)
-  set[#set + 1], set[#set + 2] = n, n
-  done[#done + 1], done[#done + 2] = at, n
-  release_key(n, job)
-end
-
-local function remove(n, job)
-  leaves_active(n, job)
-  release_key(n, job)
-  removed[#removed + 1] = n
-  redis.call('DEL', job_key(n), logs_key(n))
+-- Applies a finishing outcome (complete, remove, dead) if its fence holds, reading only the
+-- fields it needs and building no table per job; returns 1 (applied) or 0.
+local function finishing(kind, n, token, value)
+  local key = job_key(n)
+  local f = redis.call('HMGET', key, 'state', 'token', 'key', 'name', 'group')
+  if f[1] ~= 'active' or f[2] ~= token then return 0 end
+  leaves_active(n, f[4], f[5] or '')
+  if kind == 'remove' then
+    removed[#removed + 1] = n
+    redis.call('DEL', key, logs_key(n))
+  elseif kind == 'complete' then
+    redis.call('HSET', key, 'state', 'completed', 'result', value, 'finishedAt', at)
+    completed[#completed + 1], completed[#completed + 2] = n, n
+    done_completed[#done_completed + 1], done_completed[#done_completed + 2] = at, n
+  else -- dead
+    redis.call('HSET', key, 'state', 'dead', 'error', value, 'finishedAt', at)
+    dead[#dead + 1], dead[#dead + 2] = n, n
+    done_failed[#done_failed + 1], done_failed[#done_failed + 2] = at, n
+  end
+  if f[3] then release_key(n, { key = f[3] }) end
+  return 1
 end
 
 -- Makes the job due again at now + delay_ms, with `fields` written in the same step.
@@ -96,36 +101,25 @@ for i = 2, #ARGV, 4 do
   end
 end
 
--- Finishing outcomes are fenced on the fields they need only; the others load the whole job.
 local FINISHING = { complete = true, remove = true, dead = true }
 for i = 2, #ARGV, 4 do
   local kind, n, token, value = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local job = nil
   if FINISHING[kind] then
-    local f = redis.call('HMGET', job_key(n), 'state', 'token', 'key', 'name', 'group')
-    if f[1] == 'active' and f[2] == token then
-      job = { key = f[3] or nil, name = f[4], group = f[5] or nil }
-    end
+    out[#out + 1] = finishing(kind, n, token, value)
   else
-    job = leased(n, token)
-  end
-  if not job then
-    out[#out + 1] = 0
-  else
-    if kind == 'complete' then
-      finish(n, job, 'completed', value)
-    elseif kind == 'remove' then
-      remove(n, job)
-    elseif kind == 'dead' then
-      finish(n, job, 'dead', value)
-    elseif kind == 'retry' then
-      retry(n, job, value)
-    elseif kind == 'release' then
-      release(n, job)
-    else -- postpone
-      requeue(n, job, tonumber(value), { 'attempt', math.max(job.attempt - 1, 0) })
+    local job = leased(n, token)
+    if not job then
+      out[#out + 1] = 0
+    else
+      if kind == 'retry' then
+        retry(n, job, value)
+      elseif kind == 'release' then
+        release(n, job)
+      else -- postpone
+        requeue(n, job, tonumber(value), { 'attempt', math.max(job.attempt - 1, 0) })
+      end
+      out[#out + 1] = 1
     end
-    out[#out + 1] = 1
   end
 end
 
