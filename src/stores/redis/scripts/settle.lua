@@ -1,7 +1,9 @@
 -- settle: applies workers' outcomes to leased jobs of one queue.
 -- KEYS[1]   the queue's key base (lib.lua)
 -- ARGV[1]   now in ms, or '' for the server clock
--- ARGV[2..] four per outcome: kind, job number, token, value. kind is one of
+-- ARGV[2..] runs of outcomes of one kind: the kind, the run's length, then three per
+--           outcome: job number, token, value (runs, so a batch of one kind does not repeat
+--           its kind per job). kind is one of
 --             complete  value: the result (JSON); the job is completed
 --             remove    completed with a retention of zero: the job is deleted
 --             retry     value: "<delayMs>:<error JSON>"; due again at now + delayMs
@@ -91,36 +93,47 @@ local function release(n, job)
   enter(n, 'waiting', job, { 'attempt', math.max(job.attempt - 1, 0) })
 end
 
--- An unknown kind fails the whole batch before anything is written, as the gathered index
--- changes are only written at the end.
+-- A malformed batch (an unknown kind, a run longer than the arguments) fails whole before
+-- anything is written, as the gathered index changes are only written at the end.
 local KINDS = { complete = true, remove = true, retry = true, dead = true, release = true,
   postpone = true }
-for i = 2, #ARGV, 4 do
-  if not KINDS[ARGV[i]] then
-    return redis.error_reply('ERR errand settle: unknown outcome kind ' .. ARGV[i])
+local FINISHING = { complete = true, remove = true, dead = true }
+local i = 2
+while i <= #ARGV do
+  local kind, count = ARGV[i], tonumber(ARGV[i + 1])
+  if not KINDS[kind] then
+    return redis.error_reply('ERR errand settle: unknown outcome kind ' .. kind)
   end
+  if not count or count < 1 or count % 1 ~= 0 or i + 1 + 3 * count > #ARGV then
+    return redis.error_reply('ERR errand settle: bad run length ' .. tostring(ARGV[i + 1]))
+  end
+  i = i + 2 + 3 * count
 end
 
-local FINISHING = { complete = true, remove = true, dead = true }
-for i = 2, #ARGV, 4 do
-  local kind, n, token, value = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  if FINISHING[kind] then
-    out[#out + 1] = finishing(kind, n, token, value)
-  else
-    local job = leased(n, token)
-    if not job then
-      out[#out + 1] = 0
+i = 2
+while i <= #ARGV do
+  local kind, last = ARGV[i], i + 1 + 3 * tonumber(ARGV[i + 1])
+  for j = i + 2, last, 3 do
+    local n, token, value = ARGV[j], ARGV[j + 1], ARGV[j + 2]
+    if FINISHING[kind] then
+      out[#out + 1] = finishing(kind, n, token, value)
     else
-      if kind == 'retry' then
-        retry(n, job, value)
-      elseif kind == 'release' then
-        release(n, job)
-      else -- postpone
-        requeue(n, job, tonumber(value), { 'attempt', math.max(job.attempt - 1, 0) })
+      local job = leased(n, token)
+      if not job then
+        out[#out + 1] = 0
+      else
+        if kind == 'retry' then
+          retry(n, job, value)
+        elseif kind == 'release' then
+          release(n, job)
+        else -- postpone
+          requeue(n, job, tonumber(value), { 'attempt', math.max(job.attempt - 1, 0) })
+        end
+        out[#out + 1] = 1
       end
-      out[#out + 1] = 1
     end
   end
+  i = last + 1
 end
 
 if #gone > 0 then
