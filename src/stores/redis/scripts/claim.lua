@@ -8,7 +8,8 @@
 -- ARGV[5]  token prefix, random per call; each job's token is the prefix plus its index
 -- ARGV[6]  the worker's limits by task, as JSON ('' for none)
 -- Returns  one flat array: nextDueInMs, leaseExpiresAt, then 12 fields per job: n, name,
---          data, priority, attempt, attempts, stalls, maxStalls, key, group, createdAt, runAt,
+--          data, priority, attempt, attempts, stalls, maxStalls, key, group, createdAt, runAt
+--          (the numbers other than n as integer replies),
 --          in the order the rotation took them (the i-th job's token is the prefix plus i).
 --          Flat, so neither side builds a nested reply per job. nextDueInMs: when fewer than
 --          `limit` were claimed, ms until the next scheduled job is due, a block ends or a
@@ -26,6 +27,10 @@ promote(now)
 init_limits(ARGV[6], now)
 init_rotation(now)
 local picks, served, seq = rotate(limit, meta[2])
+
+-- A stored whole number as an integer reply, which the client reads without making a string
+-- of it (7 of a job's 12 fields); a missing field stays missing.
+local function int(field) return tonumber(field) or field end
 
 -- Leases the picks: the same changes as leave (waiting) then enter (active) per job, made
 -- with one command per set for the whole claim, since claim is the busiest script.
@@ -65,9 +70,9 @@ for i = 1, picks.n do
   record_start(task, group, token)
   local j = 12 * i - 10
   jobs[j + 1], jobs[j + 2], jobs[j + 3], jobs[j + 4], jobs[j + 5], jobs[j + 6] =
-    n, f[1], f[2], f[3], attempt, f[5]
+    n, f[1], f[2], int(f[3]), attempt, int(f[5])
   jobs[j + 7], jobs[j + 8], jobs[j + 9], jobs[j + 10], jobs[j + 11], jobs[j + 12] =
-    f[6], f[7], f[8], f[9], f[10], f[11]
+    int(f[6]), int(f[7]), f[8], f[9], int(f[10]), int(f[11])
 end
 if #ns > 0 then
   call_many('ZREM', K.pending, ns)
