@@ -55,6 +55,7 @@ import {
 import { enqueueJobs } from "./enqueue-jobs.ts";
 import {
   DEFAULT_PREFIX,
+  groupByQueue,
   indexesByQueue,
   type JobAddress,
   jobId,
@@ -66,7 +67,7 @@ import { listJobs } from "./list-jobs.ts";
 import { toJobRecord } from "./records.ts";
 import { RedisEventStream } from "./redis-events.ts";
 import { RedisSchedules } from "./redis-schedules.ts";
-import { rawJobArgs, settleArgs } from "./script-args.ts";
+import { rawJobArgs, settleRunArgs } from "./script-args.ts";
 import { runScript, runScriptsTogether, type ScriptName } from "./script-loader.ts";
 import { TaskPauses } from "./task-pauses.ts";
 
@@ -260,15 +261,24 @@ export class RedisStore implements Store {
     );
   }
 
-  settle(params: SettleParams): Promise<boolean[]> {
+  /** One settle script per queue, its outcomes sent as runs of one kind (settleRunArgs). */
+  async settle(params: SettleParams): Promise<boolean[]> {
     const { outcomes } = params;
-    return appliedById(
-      this.run,
-      outcomes.map((outcome) => outcome.id),
-      "settle",
-      [params.now ?? ""],
-      (i, n) => settleArgs(outcomes[i] as Outcome, n),
+    const applied = outcomes.map(() => false);
+    await Promise.all(
+      [...groupByQueue(outcomes.map((outcome) => outcome.id))].map(async ([queue, items]) => {
+        const args: (string | number)[] = [params.now ?? ""];
+        args.push(
+          ...settleRunArgs(
+            items.map((item) => outcomes[item.index] as Outcome),
+            items.map((item) => item.n),
+          ),
+        );
+        const replies = (await this.run("settle", queue, args)) as number[];
+        items.forEach((item, i) => (applied[item.index] = replies[i] === 1));
+      }),
     );
+    return applied;
   }
 
   async rescue(params: RescueParams): Promise<RescuedJob[]> {

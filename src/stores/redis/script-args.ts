@@ -90,18 +90,47 @@ function sameOptions(a: NewJob, b: NewJob): boolean {
   );
 }
 
-/** One outcome as settle.lua's four arguments: kind, job number, token, value. */
-export function settleArgs(outcome: Outcome, n: string): string[] {
+/** settle.lua's name for an outcome's kind. */
+function settleKind(outcome: Outcome): string {
+  return outcome.kind === "complete" && outcome.remove ? "remove" : outcome.kind;
+}
+
+/** The value settle.lua reads with an outcome ('' when its kind has none). */
+function settleValue(outcome: Outcome): string {
   switch (outcome.kind) {
     case "complete":
-      return [outcome.remove ? "remove" : "complete", n, outcome.token, outcome.result];
+      return outcome.result;
     case "retry":
-      return ["retry", n, outcome.token, `${outcome.delayMs}:${outcome.error}`];
+      return `${outcome.delayMs}:${outcome.error}`;
     case "dead":
-      return ["dead", n, outcome.token, outcome.error];
+      return outcome.error;
     case "release":
-      return ["release", n, outcome.token, ""];
+      return "";
     case "postpone":
-      return ["postpone", n, outcome.token, String(outcome.delayMs)];
+      return String(outcome.delayMs);
   }
+}
+
+/**
+ * Outcomes of one queue as settle.lua's runs: consecutive outcomes of one kind share it,
+ * as the kind, the run's length, then three arguments per outcome (job number, token,
+ * value). `ns` are the outcomes' job numbers. A worker's batch is mostly one run, so each
+ * job costs three arguments instead of four: every argument costs the client about
+ * 0.4 µs to encode.
+ */
+export function settleRunArgs(outcomes: Outcome[], ns: string[]): string[] {
+  const args: string[] = [];
+  let start = 0;
+  while (start < outcomes.length) {
+    const kind = settleKind(outcomes[start] as Outcome);
+    let end = start + 1;
+    while (end < outcomes.length && settleKind(outcomes[end] as Outcome) === kind) end += 1;
+    args.push(kind, String(end - start));
+    for (let i = start; i < end; i += 1) {
+      const outcome = outcomes[i] as Outcome;
+      args.push(ns[i] as string, outcome.token, settleValue(outcome));
+    }
+    start = end;
+  }
+  return args;
 }

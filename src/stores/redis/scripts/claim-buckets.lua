@@ -81,7 +81,8 @@ local function lanes_of(b)
   return b.lanes
 end
 
--- A lane's next job not picked yet: its score and member, or nil when it has none left.
+-- A lane's next job not picked yet: its score (as Redis gave it) and member, or nil when it
+-- has none left.
 local function lane_head(lane)
   if lane.pos > #lane.buf then
     if lane.at < 0 then return nil end
@@ -90,22 +91,28 @@ local function lane_head(lane)
     if #lane.buf < 2 * lane_chunk then lane.at = -1 end
     if #lane.buf == 0 then return nil end
   end
-  return tonumber(lane.buf[lane.pos + 1]), lane.buf[lane.pos]
+  return lane.buf[lane.pos + 1], lane.buf[lane.pos]
 end
 
--- The lane whose head comes first in claim order, among tasks that may start; or nil.
+-- The lane whose head comes first in claim order, among tasks that may start, with that
+-- head's score and member; or nil. Scores become numbers only to compare two lanes.
 local function best_lane(b)
   local best, best_score, best_member = nil, nil, nil
   for _, lane in ipairs(lanes_of(b)) do
     local t = lane.task
     if not (held[t] or b.excluded[t] or lane.blocked) then
       local score, member = lane_head(lane)
-      local first = score and (not best or score < best_score
-        or (score == best_score and member < best_member))
-      if first then
-        best, best_score, best_member = lane, score, member
+      if score then
+        if not best then
+          best, best_score, best_member = lane, score, member
+        else
+          local s, bs = tonumber(score), tonumber(best_score)
+          if s < bs or (s == bs and member < best_member) then
+            best, best_score, best_member = lane, score, member
+          end
+        end
       end
     end
   end
-  return best
+  return best, best_score, best_member
 end

@@ -18,8 +18,8 @@ promote(now)
 init_limits(ARGV[3], now)
 init_rotation(now)
 local candidates = {}
-for _, pick in ipairs((rotate(tonumber(ARGV[2]), meta[2]))) do
-  candidates[#candidates + 1] = pick.member
-  candidates[#candidates + 1] = num(pick.score)
+local picks = rotate(tonumber(ARGV[2]), meta[2])
+for i = 1, picks.n do
+  candidates[2 * i - 1], candidates[2 * i] = picks.member[i], num(picks.score[i])
 end
 return { candidates, soonest(now, { unblock_at, rate_room_at }) }

@@ -8,7 +8,8 @@
 -- ARGV[5]  token prefix, random per call; each job's token is the prefix plus its index
 -- ARGV[6]  the worker's limits by task, as JSON ('' for none)
 -- Returns  one flat array: nextDueInMs, leaseExpiresAt, then 12 fields per job: n, name,
---          data, priority, attempt, attempts, stalls, maxStalls, key, group, createdAt, runAt,
+--          data, priority, attempt, attempts, stalls, maxStalls, key, group, createdAt, runAt
+--          (the numbers other than n as integer replies),
 --          in the order the rotation took them (the i-th job's token is the prefix plus i).
 --          Flat, so neither side builds a nested reply per job. nextDueInMs: when fewer than
 --          `limit` were claimed, ms until the next scheduled job is due, a block ends or a
@@ -27,41 +28,62 @@ init_limits(ARGV[6], now)
 init_rotation(now)
 local picks, served, seq = rotate(limit, meta[2])
 
+-- A stored whole number as an integer reply, which the client reads without making a string
+-- of it (7 of a job's 12 fields); a missing field stays missing.
+local function int(field) return tonumber(field) or field end
+
 -- Leases the picks: the same changes as leave (waiting) then enter (active) per job, made
 -- with one command per set for the whole claim, since claim is the busiest script.
 local lease = num(now + tonumber(ARGV[3]))
-local jobs, ns, actives, leases, lanes, running = { -1, lease }, {}, {}, {}, {}, {}
-for i, pick in ipairs(picks) do
-  local n = num(string.sub(pick.member, 17))
-  local token = ARGV[5] .. i
-  local f = redis.call('HMGET', job_key(n), 'name', 'data', 'priority', 'attempt', 'attempts',
+local started, worker, prefix = num(now), ARGV[4], ARGV[5]
+local jobs, ns, actives, leases, lanes = { -1, lease }, {}, {}, {}, {}
+-- Lanes by task, then group: a claim mostly takes from one lane, whose key is built once.
+local lane_of = {}
+for i = 1, picks.n do
+  local task, group, member = picks.task[i], picks.group[i], picks.member[i]
+  -- The member ends with the job's number, zero-padded to 16 digits: as it stands unless
+  -- it is shorter (a leading zero).
+  local n = string.sub(member, 17)
+  if string.byte(n) == 48 then n = num(n) end
+  local token = prefix .. i
+  local key = job_key(n)
+  local f = redis.call('HMGET', key, 'name', 'data', 'priority', 'attempt', 'attempts',
     'stalls', 'maxStalls', 'key', 'group', 'createdAt', 'runAt')
   local attempt = tonumber(f[4]) + 1
-  redis.call('HSET', job_key(n), 'state', 'active', 'attempt', attempt, 'token', token,
-    'worker', ARGV[4], 'lease', lease, 'startedAt', num(now))
+  redis.call('HSET', key, 'state', 'active', 'attempt', attempt, 'token', token,
+    'worker', worker, 'lease', lease, 'startedAt', started)
   ns[i], actives[2 * i - 1], actives[2 * i], leases[2 * i - 1], leases[2 * i] = n, n, n, lease, n
-  local lane = base .. 'lane:' .. scope(pick.task, pick.group)
-  if not lanes[lane] then lanes[lane] = { task = pick.task, group = pick.group, members = {} } end
-  table.insert(lanes[lane].members, pick.member)
-  running[lane] = running[lane] or { name = pick.task, group = f[9] or nil, by = 0 }
-  running[lane].by = running[lane].by + 1
-  record_start(pick.task, pick.group, token)
-  local j = #jobs
+  local by_group = lane_of[task]
+  if not by_group then
+    by_group = {}
+    lane_of[task] = by_group
+  end
+  local lane = by_group[group]
+  if not lane then
+    lane = { key = base .. 'lane:' .. scope(task, group), task = task, group = group,
+      members = {}, job = { name = task, group = f[9] or nil }, by = 0 }
+    by_group[group] = lane
+    lanes[#lanes + 1] = lane
+  end
+  lane.by = lane.by + 1
+  lane.members[lane.by] = member
+  record_start(task, group, token)
+  local j = 12 * i - 10
   jobs[j + 1], jobs[j + 2], jobs[j + 3], jobs[j + 4], jobs[j + 5], jobs[j + 6] =
-    n, f[1], f[2], f[3], attempt, f[5]
+    n, f[1], f[2], int(f[3]), attempt, int(f[5])
   jobs[j + 7], jobs[j + 8], jobs[j + 9], jobs[j + 10], jobs[j + 11], jobs[j + 12] =
-    f[6], f[7], f[8], f[9], f[10], f[11]
+    int(f[6]), int(f[7]), f[8], f[9], int(f[10]), int(f[11])
 end
 if #ns > 0 then
   call_many('ZREM', K.pending, ns)
   call_many('ZADD', K.active, actives)
   call_many('ZADD', K.leases, leases)
-  for key, lane in pairs(lanes) do
-    call_many('ZREM', key, lane.members)
-    lane_left(key, lane.task, lane.group)
+  for _, lane in ipairs(lanes) do
+    call_many('ZREM', lane.key, lane.members)
+    lane_left(lane.key, lane.task, lane.group)
   end
   redis.call('HINCRBY', K.meta, 'waiting', -#ns)
-  for _, job in pairs(running) do count_running(job, job.by) end
+  for _, lane in ipairs(lanes) do count_running(lane.job, lane.by) end
 end
 save_rotation(served, seq)
 if #ns < limit then jobs[1] = soonest(now, { unblock_at, rate_room_at }) end

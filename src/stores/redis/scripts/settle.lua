@@ -1,7 +1,9 @@
 -- settle: applies workers' outcomes to leased jobs of one queue.
 -- KEYS[1]   the queue's key base (lib.lua)
 -- ARGV[1]   now in ms, or '' for the server clock
--- ARGV[2..] four per outcome: kind, job number, token, value. kind is one of
+-- ARGV[2..] runs of outcomes of one kind: the kind, the run's length, then three per
+--           outcome: job number, token, value (runs, so a batch of one kind does not repeat
+--           its kind per job). kind is one of
 --             complete  value: the result (JSON); the job is completed
 --             remove    completed with a retention of zero: the job is deleted
 --             retry     value: "<delayMs>:<error JSON>"; due again at now + delayMs
@@ -25,44 +27,47 @@ local now = clock(ARGV[1])
 local at = num(now)
 local out = {}
 -- Gathered index changes: jobs leaving active; ZADD arguments of the finished sets; jobs
--- deleted; running-count changes by scope, with their scopes in first-seen order.
+-- deleted.
 local gone, completed, done_completed, dead, done_failed, removed = {}, {}, {}, {}, {}, {}
-local running, scopes = {}, {}
+-- Jobs leaving active by task, then group ('' for none), with the tasks in first-seen order.
+local leaving, tasks = {}, {}
 
-local function not_running(job)
-  local list = { scope(job.name, '') }
-  if job.group then list[2] = scope(job.name, job.group) end
-  for _, s in ipairs(list) do
-    if not running[s] then
-      running[s] = 0
-      scopes[#scopes + 1] = s
-    end
-    running[s] = running[s] - 1
-  end
-end
-
--- The job leaves active: the part of `leave` that is written per batch.
-local function leaves_active(n, job)
+-- The job leaves active: the part of `leave` that is written per batch. `group` is '' for
+-- a job without one.
+local function leaves_active(n, task, group)
   gone[#gone + 1] = n
-  not_running(job)
+  local t = leaving[task]
+  if not t then
+    t = { groups = {}, count = {} }
+    leaving[task] = t
+    tasks[#tasks + 1] = task
+  end
+  local count = t.count[group]
+  if not count then t.groups[#t.groups + 1] = group end
+  t.count[group] = (count or 0) + 1
 end
 
--- Completes the job (state 'completed', `value` its result) or makes it dead ('dead', the error).
-local function finish(n, job, state, value)
-  leaves_active(n, job)
-  local field, set, done = 'result', completed, done_completed
-  if state == 'dead' then field, set, done = 'error', dead, done_failed end
-  redis.call('HSET', job_key(n), 'state', state, field, value, 'finishedAt', at)
-  set[#set + 1], set[#set + 2] = n, n
-  done[#done + 1], done[#done + 2] = at, n
-  release_key(n, job)
-end
-
-local function remove(n, job)
-  leaves_active(n, job)
-  release_key(n, job)
-  removed[#removed + 1] = n
-  redis.call('DEL', job_key(n), logs_key(n))
+-- Applies a finishing outcome (complete, remove, dead) if its fence holds, reading only the
+-- fields it needs and building no table per job; returns 1 (applied) or 0.
+local function finishing(kind, n, token, value)
+  local key = job_key(n)
+  local f = redis.call('HMGET', key, 'state', 'token', 'key', 'name', 'group')
+  if f[1] ~= 'active' or f[2] ~= token then return 0 end
+  leaves_active(n, f[4], f[5] or '')
+  if kind == 'remove' then
+    removed[#removed + 1] = n
+    redis.call('DEL', key, logs_key(n))
+  elseif kind == 'complete' then
+    redis.call('HSET', key, 'state', 'completed', 'result', value, 'finishedAt', at)
+    completed[#completed + 1], completed[#completed + 2] = n, n
+    done_completed[#done_completed + 1], done_completed[#done_completed + 2] = at, n
+  else -- dead
+    redis.call('HSET', key, 'state', 'dead', 'error', value, 'finishedAt', at)
+    dead[#dead + 1], dead[#dead + 2] = n, n
+    done_failed[#done_failed + 1], done_failed[#done_failed + 2] = at, n
+  end
+  if f[3] then release_key(n, { key = f[3] }) end
+  return 1
 end
 
 -- Makes the job due again at now + delay_ms, with `fields` written in the same step.
@@ -88,44 +93,62 @@ local function release(n, job)
   enter(n, 'waiting', job, { 'attempt', math.max(job.attempt - 1, 0) })
 end
 
--- An unknown kind fails the whole batch before anything is written, as the gathered index
--- changes are only written at the end.
+-- A malformed batch (an unknown kind, a run longer than the arguments) fails whole before
+-- anything is written, as the gathered index changes are only written at the end.
 local KINDS = { complete = true, remove = true, retry = true, dead = true, release = true,
   postpone = true }
-for i = 2, #ARGV, 4 do
-  if not KINDS[ARGV[i]] then
-    return redis.error_reply('ERR errand settle: unknown outcome kind ' .. ARGV[i])
+local FINISHING = { complete = true, remove = true, dead = true }
+local i = 2
+while i <= #ARGV do
+  local kind, count = ARGV[i], tonumber(ARGV[i + 1])
+  if not KINDS[kind] then
+    return redis.error_reply('ERR errand settle: unknown outcome kind ' .. kind)
   end
+  if not count or count < 1 or count % 1 ~= 0 or i + 1 + 3 * count > #ARGV then
+    return redis.error_reply('ERR errand settle: bad run length ' .. tostring(ARGV[i + 1]))
+  end
+  i = i + 2 + 3 * count
 end
 
-for i = 2, #ARGV, 4 do
-  local kind, n, value = ARGV[i], ARGV[i + 1], ARGV[i + 3]
-  local job = leased(n, ARGV[i + 2])
-  if not job then
-    out[#out + 1] = 0
-  else
-    if kind == 'complete' then
-      finish(n, job, 'completed', value)
-    elseif kind == 'remove' then
-      remove(n, job)
-    elseif kind == 'retry' then
-      retry(n, job, value)
-    elseif kind == 'dead' then
-      finish(n, job, 'dead', value)
-    elseif kind == 'release' then
-      release(n, job)
-    else -- postpone
-      requeue(n, job, tonumber(value), { 'attempt', math.max(job.attempt - 1, 0) })
+i = 2
+while i <= #ARGV do
+  local kind, last = ARGV[i], i + 1 + 3 * tonumber(ARGV[i + 1])
+  for j = i + 2, last, 3 do
+    local n, token, value = ARGV[j], ARGV[j + 1], ARGV[j + 2]
+    if FINISHING[kind] then
+      out[#out + 1] = finishing(kind, n, token, value)
+    else
+      local job = leased(n, token)
+      if not job then
+        out[#out + 1] = 0
+      else
+        if kind == 'retry' then
+          retry(n, job, value)
+        elseif kind == 'release' then
+          release(n, job)
+        else -- postpone
+          requeue(n, job, tonumber(value), { 'attempt', math.max(job.attempt - 1, 0) })
+        end
+        out[#out + 1] = 1
+      end
     end
-    out[#out + 1] = 1
   end
+  i = last + 1
 end
 
 if #gone > 0 then
   call_many('ZREM', K.active, gone)
   call_many('ZREM', K.leases, gone)
-  for _, s in ipairs(scopes) do
-    if redis.call('HINCRBY', K.running, s, running[s]) <= 0 then redis.call('HDEL', K.running, s) end
+  local function uncount(s, by)
+    if redis.call('HINCRBY', K.running, s, -by) <= 0 then redis.call('HDEL', K.running, s) end
+  end
+  for _, task in ipairs(tasks) do
+    local t, all = leaving[task], 0
+    for _, group in ipairs(t.groups) do
+      all = all + t.count[group]
+      if group ~= '' then uncount(scope(task, group), t.count[group]) end
+    end
+    uncount(scope(task, ''), all)
   end
 end
 if #completed > 0 then
