@@ -4,16 +4,12 @@
  * stale tokens, then check each job's record and every set the store keeps for it.
  */
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, it } from "node:test";
-
-import { Redis } from "ioredis";
+import { describe, it } from "node:test";
 
 import type { ClaimedJob, NewJob, Outcome } from "../../src/stores/contract.ts";
-import { parseJobId, RedisKeys } from "../../src/stores/redis/keys.ts";
-import { type RedisStore } from "../../src/stores/redis/redis-store.ts";
+import { parseJobId } from "../../src/stores/redis/keys.ts";
 import { newJob } from "../harness/new-job.ts";
-import { redisHarness, TEST_REDIS_URL } from "../harness/redis-harness.ts";
-import type { StoreTarget } from "../harness/store-harness.ts";
+import { freshRedisStore } from "./fresh-store.ts";
 
 const QUEUE = "batches";
 
@@ -22,30 +18,12 @@ function workJob(i: number, extra: Partial<NewJob> = {}): NewJob {
 }
 
 describe("Redis batches", () => {
-  let target: StoreTarget;
-  let store: RedisStore;
-  let raw: Redis;
-  let base: string;
-
-  beforeEach(async () => {
-    target = await redisHarness().prepare();
-    store = target.open() as RedisStore;
-    await store.migrate();
-    const prefix = new URL(target.url as string).searchParams.get("prefix") as string;
-    base = new RedisKeys(prefix).queue(QUEUE);
-    raw = new Redis(TEST_REDIS_URL);
-  });
-
-  afterEach(async () => {
-    raw.disconnect();
-    await store.close();
-    await target.cleanup();
-  });
+  const fresh = freshRedisStore(QUEUE);
 
   const n = (id: string) => (parseJobId(id) as { n: string }).n;
 
   async function claimAll(count: number): Promise<ClaimedJob[]> {
-    const { jobs } = await store.claim({
+    const { jobs } = await fresh.store.claim({
       queues: [QUEUE],
       limit: count,
       leaseMs: 30_000,
@@ -59,8 +37,10 @@ describe("Redis batches", () => {
   async function setsOf(id: string): Promise<string[]> {
     const names = ["all", "pending", "due", "active", "leases", "completed", "dead"];
     names.push("done:completed", "done:failed", `lane:${"work".length}:work:`);
-    const scores = await Promise.all(names.map((s) => raw.zscore(`${base}${s}`, n(id))));
-    const lane = await raw.zrange(`${base}lane:${"work".length}:work:`, 0, -1);
+    const scores = await Promise.all(
+      names.map((s) => fresh.raw.zscore(`${fresh.base}${s}`, n(id))),
+    );
+    const lane = await fresh.raw.zrange(`${fresh.base}lane:${"work".length}:work:`, 0, -1);
     return names.filter(
       (s, i) =>
         scores[i] !== null ||
@@ -69,7 +49,7 @@ describe("Redis batches", () => {
   }
 
   it("settles mixed outcomes in one batch, each job in exactly its new state's sets", async () => {
-    await store.enqueue({ jobs: Array.from({ length: 7 }, (_, i) => workJob(i)) });
+    await fresh.store.enqueue({ jobs: Array.from({ length: 7 }, (_, i) => workJob(i)) });
     const [a, b, c, d, e, f, g] = await claimAll(7);
     const outcomes: Outcome[] = [
       { kind: "complete", id: a!.id, token: a!.token, result: '"a"', remove: false },
@@ -80,9 +60,17 @@ describe("Redis batches", () => {
       { kind: "postpone", id: f!.id, token: f!.token, delayMs: 60_000 },
       { kind: "complete", id: g!.id, token: `${g!.token}x`, result: '"g"', remove: false },
     ];
-    assert.deepEqual(await store.settle({ outcomes }), [true, true, true, true, true, true, false]);
+    assert.deepEqual(await fresh.store.settle({ outcomes }), [
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
 
-    const records = await store.get({ ids: [a!, b!, c!, d!, e!, f!, g!].map((j) => j.id) });
+    const records = await fresh.store.get({ ids: [a!, b!, c!, d!, e!, f!, g!].map((j) => j.id) });
     assert.deepEqual(
       records.map((r) => r?.state ?? null),
       ["completed", "dead", "waiting", "waiting", null, "scheduled", "active"],
@@ -100,23 +88,28 @@ describe("Redis batches", () => {
     assert.deepEqual(await setsOf(f!.id), ["all", "pending", "due"]);
     assert.deepEqual(await setsOf(g!.id), ["all", "active", "leases"]);
     // Only g still runs; the waiting count matches the two jobs back in line.
-    assert.deepEqual(await raw.hgetall(`${base}running`), { "4:work:": "1" });
-    assert.equal(await raw.hget(`${base}meta`, "waiting"), "2");
-    const counts = await store.counts({ queue: QUEUE });
+    assert.deepEqual(await fresh.raw.hgetall(`${fresh.base}running`), { "4:work:": "1" });
+    assert.equal(await fresh.raw.hget(`${fresh.base}meta`, "waiting"), "2");
+    const counts = await fresh.store.counts({ queue: QUEUE });
     assert.deepEqual(
       [counts.waiting, counts.scheduled, counts.active, counts.completed, counts.dead],
       [2, 1, 1, 1, 1],
     );
     // The two jobs back in line are claimed next, and nothing else is.
-    const again = await store.claim({ queues: [QUEUE], limit: 10, leaseMs: 30_000, workerId: "w" });
+    const again = await fresh.store.claim({
+      queues: [QUEUE],
+      limit: 10,
+      leaseMs: 30_000,
+      workerId: "w",
+    });
     assert.deepEqual(again.jobs.map((j) => j.id).sort(), [c!.id, d!.id].sort());
   });
 
   it("a stale token in a batch changes nothing for that job only", async () => {
-    await store.enqueue({ jobs: [workJob(1), workJob(2), workJob(3)] });
+    await fresh.store.enqueue({ jobs: [workJob(1), workJob(2), workJob(3)] });
     const [a, b, c] = await claimAll(3);
-    const leaseBefore = await raw.zscore(`${base}leases`, n(b!.id));
-    const hashBefore = await raw.hgetall(`${base}job:${n(b!.id)}`);
+    const leaseBefore = await fresh.raw.zscore(`${fresh.base}leases`, n(b!.id));
+    const hashBefore = await fresh.raw.hgetall(`${fresh.base}job:${n(b!.id)}`);
     const complete = (j: ClaimedJob, token: string): Outcome => ({
       kind: "complete",
       id: j.id,
@@ -124,24 +117,24 @@ describe("Redis batches", () => {
       result: "1",
       remove: false,
     });
-    const settled = await store.settle({
+    const settled = await fresh.store.settle({
       outcomes: [complete(a!, a!.token), complete(b!, "not-the-token"), complete(c!, c!.token)],
     });
     assert.deepEqual(settled, [true, false, true]);
-    assert.deepEqual(await raw.hgetall(`${base}job:${n(b!.id)}`), hashBefore);
-    assert.equal(await raw.zscore(`${base}leases`, n(b!.id)), leaseBefore);
+    assert.deepEqual(await fresh.raw.hgetall(`${fresh.base}job:${n(b!.id)}`), hashBefore);
+    assert.equal(await fresh.raw.zscore(`${fresh.base}leases`, n(b!.id)), leaseBefore);
     assert.deepEqual(await setsOf(b!.id), ["all", "active", "leases"]);
-    assert.deepEqual(await raw.hgetall(`${base}running`), { "4:work:": "1" });
+    assert.deepEqual(await fresh.raw.hgetall(`${fresh.base}running`), { "4:work:": "1" });
     // Its real holder still settles it.
-    assert.deepEqual(await store.settle({ outcomes: [complete(b!, b!.token)] }), [true]);
-    assert.deepEqual(await raw.hgetall(`${base}running`), {});
-    assert.equal(await raw.zcard(`${base}completed`), 3);
+    assert.deepEqual(await fresh.store.settle({ outcomes: [complete(b!, b!.token)] }), [true]);
+    assert.deepEqual(await fresh.raw.hgetall(`${fresh.base}running`), {});
+    assert.equal(await fresh.raw.zcard(`${fresh.base}completed`), 3);
   });
 
   it("a job named twice in one batch is settled once, by the first outcome", async () => {
-    await store.enqueue({ jobs: [workJob(1)] });
+    await fresh.store.enqueue({ jobs: [workJob(1)] });
     const [a] = await claimAll(1);
-    const settled = await store.settle({
+    const settled = await fresh.store.settle({
       outcomes: [
         { kind: "dead", id: a!.id, token: a!.token, error: '"first"' },
         { kind: "complete", id: a!.id, token: a!.token, result: "1", remove: false },
@@ -149,28 +142,31 @@ describe("Redis batches", () => {
     });
     assert.deepEqual(settled, [true, false]);
     assert.deepEqual(await setsOf(a!.id), ["all", "dead", "done:failed"]);
-    assert.equal(await raw.exists(`${base}running`), 0);
+    assert.equal(await fresh.raw.exists(`${fresh.base}running`), 0);
   });
 
   it("extends the held leases of a batch and leaves a stale one alone", async () => {
-    await store.enqueue({ jobs: [workJob(1), workJob(2), workJob(3)] });
+    await fresh.store.enqueue({ jobs: [workJob(1), workJob(2), workJob(3)] });
     const [a, b, c] = await claimAll(3);
-    const before = await raw.zscore(`${base}leases`, n(b!.id));
+    const before = await fresh.raw.zscore(`${fresh.base}leases`, n(b!.id));
     const now = Date.now() + 500_000;
-    const extended = await store.extend({
+    const extended = await fresh.store.extend({
       leases: [a!, { id: b!.id, token: "stale" }, c!].map((j) => ({ id: j.id, token: j.token })),
       leaseMs: 1_000,
       now,
     });
     assert.deepEqual(extended, [true, false, true]);
-    assert.equal(Number(await raw.zscore(`${base}leases`, n(a!.id))), now + 1_000);
-    assert.equal(Number(await raw.zscore(`${base}leases`, n(c!.id))), now + 1_000);
-    assert.equal(await raw.hget(`${base}job:${n(c!.id)}`, "lease"), String(now + 1_000));
-    assert.equal(await raw.zscore(`${base}leases`, n(b!.id)), before);
+    assert.equal(Number(await fresh.raw.zscore(`${fresh.base}leases`, n(a!.id))), now + 1_000);
+    assert.equal(Number(await fresh.raw.zscore(`${fresh.base}leases`, n(c!.id))), now + 1_000);
+    assert.equal(
+      await fresh.raw.hget(`${fresh.base}job:${n(c!.id)}`, "lease"),
+      String(now + 1_000),
+    );
+    assert.equal(await fresh.raw.zscore(`${fresh.base}leases`, n(b!.id)), before);
   });
 
   it("an enqueue batch debouncing its own earlier job leaves one entry per job", async () => {
-    const results = await store.enqueue({
+    const results = await fresh.store.enqueue({
       jobs: [
         workJob(1, { key: "k", debounceMs: 60_000 }),
         workJob(2),
@@ -188,12 +184,12 @@ describe("Redis batches", () => {
       ],
     );
     assert.equal(results[3]?.id, results[0]?.id);
-    assert.equal(await raw.zcard(`${base}lane:4:work:`), 1);
-    assert.equal(await raw.hget(`${base}meta`, "waiting"), "1");
+    assert.equal(await fresh.raw.zcard(`${fresh.base}lane:4:work:`), 1);
+    assert.equal(await fresh.raw.hget(`${fresh.base}meta`, "waiting"), "1");
     assert.deepEqual(await setsOf(results[0]!.id), ["all", "pending", "due"]);
     assert.deepEqual(await setsOf(results[2]!.id), ["all", "pending", "due"]);
-    assert.equal((await store.get({ ids: [results[0]!.id] }))[0]?.data, '{"i":4}');
-    const { jobs } = await store.claim({
+    assert.equal((await fresh.store.get({ ids: [results[0]!.id] }))[0]?.data, '{"i":4}');
+    const { jobs } = await fresh.store.claim({
       queues: [QUEUE],
       limit: 10,
       leaseMs: 30_000,
@@ -203,12 +199,12 @@ describe("Redis batches", () => {
       jobs.map((j) => j.data),
       ['{"i":2}'],
     );
-    assert.equal(await raw.hget(`${base}meta`, "waiting"), "0");
-    assert.equal(await raw.exists(`${base}lane:4:work:`), 0);
+    assert.equal(await fresh.raw.hget(`${fresh.base}meta`, "waiting"), "0");
+    assert.equal(await fresh.raw.exists(`${fresh.base}lane:4:work:`), 0);
   });
 
   it("groups of one enqueue batch join the rotation in the batch's order", async () => {
-    await store.enqueue({
+    await fresh.store.enqueue({
       jobs: [
         workJob(1, { group: "zeta" }),
         workJob(2, { group: "alpha" }),
@@ -218,7 +214,7 @@ describe("Redis batches", () => {
     });
     const order: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const { jobs } = await store.claim({
+      const { jobs } = await fresh.store.claim({
         queues: [QUEUE],
         limit: 1,
         leaseMs: 30_000,

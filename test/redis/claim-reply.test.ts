@@ -4,48 +4,34 @@
  * zero, large, and compares each claimed job with its record.
  */
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 
 import type { JobRecord } from "../../src/stores/contract.ts";
-import { type RedisStore } from "../../src/stores/redis/redis-store.ts";
 import { newJob } from "../harness/new-job.ts";
-import { redisHarness } from "../harness/redis-harness.ts";
-import type { StoreTarget } from "../harness/store-harness.ts";
+import { freshRedisStore } from "./fresh-store.ts";
 
 const QUEUE = "claim-reply";
 
 describe("Redis claim reply", () => {
-  let target: StoreTarget;
-  let store: RedisStore;
-
-  beforeEach(async () => {
-    target = await redisHarness().prepare();
-    store = target.open() as RedisStore;
-    await store.migrate();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await target.cleanup();
-  });
+  const fresh = freshRedisStore(QUEUE);
 
   it("gives each job's numbers, key and group exactly as its record holds them", async () => {
     const now = Date.now();
-    await store.enqueue({
+    await fresh.store.enqueue({
       jobs: [
         newJob({ name: "a", queue: QUEUE, priority: -7, attempts: 1, maxStalls: 0 }),
         newJob({ name: "b", queue: QUEUE, priority: 2_000_000_000, attempts: 25, maxStalls: 9 }),
         newJob({ name: "c", queue: QUEUE, key: "k", group: "g", runAt: now - 86_400_000 }),
       ],
     });
-    const { jobs } = await store.claim({
+    const { jobs } = await fresh.store.claim({
       queues: [QUEUE],
       limit: 3,
       leaseMs: 30_000,
       workerId: "w",
     });
     assert.equal(jobs.length, 3);
-    const records = (await store.get({ ids: jobs.map((j) => j.id) })) as JobRecord[];
+    const records = (await fresh.store.get({ ids: jobs.map((j) => j.id) })) as JobRecord[];
     jobs.forEach((job, i) => {
       const record = records[i] as JobRecord;
       for (const field of ["priority", "attempt", "attempts", "stalls", "maxStalls"] as const) {

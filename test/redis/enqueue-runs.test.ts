@@ -5,32 +5,18 @@
  * data, or a run cut in the wrong place, shows.
  */
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 
 import type { NewJob } from "../../src/stores/contract.ts";
-import { type RedisStore } from "../../src/stores/redis/redis-store.ts";
 import { enqueueRunArgs } from "../../src/stores/redis/script-args.ts";
 import { newJob } from "../harness/new-job.ts";
-import { redisHarness } from "../harness/redis-harness.ts";
-import type { StoreTarget } from "../harness/store-harness.ts";
+import { freshRedisStore } from "./fresh-store.ts";
 
 const job = (i: number, extra: Partial<NewJob> = {}): NewJob =>
   newJob({ name: "work", queue: "runs", data: JSON.stringify({ i }), ...extra });
 
 describe("Redis enqueue runs", () => {
-  let target: StoreTarget;
-  let store: RedisStore;
-
-  beforeEach(async () => {
-    target = await redisHarness().prepare();
-    store = target.open() as RedisStore;
-    await store.migrate();
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await target.cleanup();
-  });
+  const fresh = freshRedisStore("runs");
 
   it("cuts a batch into runs wherever any field but the data changes", () => {
     const jobs = [job(0), job(1), job(2, { priority: 5 }), job(3, { priority: 5 }), job(4)];
@@ -59,14 +45,14 @@ describe("Redis enqueue runs", () => {
       job(9, { delayMs: 60_000 }),
       job(10, { key: "k4" }),
     ];
-    const results = await store.enqueue({ jobs });
+    const results = await fresh.store.enqueue({ jobs });
     assert.equal(results[10]?.id, results[4]?.id, "the key's holder comes back");
     assert.deepEqual(
       results.map((r) => r.created),
       [true, true, true, true, true, true, true, true, true, true, false],
     );
     assert.equal(results[9]?.state, "scheduled");
-    const records = await store.get({ ids: results.slice(0, 10).map((r) => r.id) });
+    const records = await fresh.store.get({ ids: results.slice(0, 10).map((r) => r.id) });
     records.forEach((record, i) => {
       const input = jobs[i] as NewJob;
       assert.ok(record, `job ${i} stored`);

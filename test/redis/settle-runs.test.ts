@@ -5,17 +5,12 @@
  * anything, and the running counts after runs of several kinds over tasks and groups.
  */
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, it } from "node:test";
-
-import { Redis } from "ioredis";
+import { describe, it } from "node:test";
 
 import type { ClaimedJob, Outcome } from "../../src/stores/contract.ts";
-import { RedisKeys } from "../../src/stores/redis/keys.ts";
-import { type RedisStore } from "../../src/stores/redis/redis-store.ts";
 import { settleRunArgs } from "../../src/stores/redis/script-args.ts";
 import { newJob } from "../harness/new-job.ts";
-import { redisHarness, TEST_REDIS_URL } from "../harness/redis-harness.ts";
-import type { StoreTarget } from "../harness/store-harness.ts";
+import { freshRedisStore } from "./fresh-store.ts";
 
 const QUEUE = "runs";
 
@@ -63,42 +58,29 @@ describe("settle runs (client side)", () => {
 });
 
 describe("settle runs (Redis)", () => {
-  let target: StoreTarget;
-  let store: RedisStore;
-  let raw: Redis;
-  let base: string;
-
-  beforeEach(async () => {
-    target = await redisHarness().prepare();
-    store = target.open() as RedisStore;
-    await store.migrate();
-    const prefix = new URL(target.url as string).searchParams.get("prefix") as string;
-    base = new RedisKeys(prefix).queue(QUEUE);
-    raw = new Redis(TEST_REDIS_URL);
-  });
-
-  afterEach(async () => {
-    raw.disconnect();
-    await store.close();
-    await target.cleanup();
-  });
+  const fresh = freshRedisStore(QUEUE);
 
   async function claim(limit: number): Promise<ClaimedJob[]> {
-    const { jobs } = await store.claim({ queues: [QUEUE], limit, leaseMs: 30_000, workerId: "w" });
+    const { jobs } = await fresh.store.claim({
+      queues: [QUEUE],
+      limit,
+      leaseMs: 30_000,
+      workerId: "w",
+    });
     assert.equal(jobs.length, limit);
     return jobs;
   }
 
   /** The settle script called as the store calls it, with the arguments given. */
   function runSettle(args: string[]): Promise<unknown> {
-    const run = (store as unknown as { run: (...a: unknown[]) => Promise<unknown> }).run;
+    const run = (fresh.store as unknown as { run: (...a: unknown[]) => Promise<unknown> }).run;
     return run("settle", QUEUE, ["", ...args]);
   }
 
   it("counts running jobs down by task and group across runs of several kinds", async () => {
     const job = (name: string, group: string | null, i: number) =>
       newJob({ name, queue: QUEUE, group, data: JSON.stringify({ i }) });
-    await store.enqueue({
+    await fresh.store.enqueue({
       jobs: [
         job("a", null, 1),
         job("a", "g1", 2),
@@ -111,7 +93,7 @@ describe("settle runs (Redis)", () => {
     const jobs = await claim(6);
     const byData = new Map(jobs.map((j) => [JSON.parse(j.data).i as number, j]));
     const j = (i: number) => byData.get(i) as ClaimedJob;
-    assert.deepEqual(await raw.hgetall(`${base}running`), {
+    assert.deepEqual(await fresh.raw.hgetall(`${fresh.base}running`), {
       "1:a:": "4",
       "1:a:g1": "2",
       "1:a:g2": "1",
@@ -119,29 +101,29 @@ describe("settle runs (Redis)", () => {
       "1:b:g1": "1",
     });
     // Runs: complete, complete (remove), dead, complete; job 3 and 6 keep running.
-    const settled = await store.settle({
+    const settled = await fresh.store.settle({
       outcomes: [complete(j(1)), complete(j(2)), complete(j(4), true), dead(j(5))],
     });
     assert.deepEqual(settled, [true, true, true, true]);
-    assert.deepEqual(await raw.hgetall(`${base}running`), {
+    assert.deepEqual(await fresh.raw.hgetall(`${fresh.base}running`), {
       "1:a:": "1",
       "1:a:g1": "1",
       "1:b:": "1",
     });
-    assert.deepEqual(await store.settle({ outcomes: [complete(j(3)), complete(j(6))] }), [
+    assert.deepEqual(await fresh.store.settle({ outcomes: [complete(j(3)), complete(j(6))] }), [
       true,
       true,
     ]);
-    assert.equal(await raw.exists(`${base}running`), 0);
-    const counts = await store.counts({ queue: QUEUE });
+    assert.equal(await fresh.raw.exists(`${fresh.base}running`), 0);
+    const counts = await fresh.store.counts({ queue: QUEUE });
     assert.deepEqual([counts.active, counts.completed, counts.dead], [0, 4, 1]);
   });
 
   it("refuses an unknown kind or a run longer than its arguments, writing nothing", async () => {
-    await store.enqueue({ jobs: [newJob({ name: "t", queue: QUEUE })] });
+    await fresh.store.enqueue({ jobs: [newJob({ name: "t", queue: QUEUE })] });
     const [a] = await claim(1);
     const n = a!.id.slice(0, a!.id.indexOf(":"));
-    const before = await raw.hgetall(`${base}job:${n}`);
+    const before = await fresh.raw.hgetall(`${fresh.base}job:${n}`);
     // A good first run does not get applied when a later one is malformed.
     await assert.rejects(
       runSettle(["complete", "1", n, a!.token, "1", "finish", "1", n, "x", "1"]),
@@ -150,10 +132,10 @@ describe("settle runs (Redis)", () => {
     await assert.rejects(runSettle(["complete", "2", n, a!.token, "1"]), /bad run length/);
     await assert.rejects(runSettle(["complete", "0"]), /bad run length/);
     await assert.rejects(runSettle(["complete", "x", n, a!.token, "1"]), /bad run length/);
-    assert.deepEqual(await raw.hgetall(`${base}job:${n}`), before);
-    assert.equal(await raw.zcard(`${base}active`), 1);
+    assert.deepEqual(await fresh.raw.hgetall(`${fresh.base}job:${n}`), before);
+    assert.equal(await fresh.raw.zcard(`${fresh.base}active`), 1);
     // The same outcome, well formed, applies.
     assert.deepEqual(await runSettle(["complete", "1", n, a!.token, "1"]), [1]);
-    assert.equal(await raw.hget(`${base}job:${n}`, "state"), "completed");
+    assert.equal(await fresh.raw.hget(`${fresh.base}job:${n}`, "state"), "completed");
   });
 });
