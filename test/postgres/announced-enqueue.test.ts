@@ -11,7 +11,7 @@ import { after, describe, it } from "node:test";
 import pg from "pg";
 
 import type { StoreEvent } from "../../src/stores/contract.ts";
-import { toTuples } from "../../src/stores/postgres/event-tuples.ts";
+import { toTuples } from "../../src/stores/event-tuples.ts";
 import { originPrefix } from "../../src/stores/postgres/notify-payload.ts";
 import { PostgresStore } from "../../src/stores/postgres/postgres-store.ts";
 import { channelOf } from "../../src/stores/postgres/sql-files.ts";

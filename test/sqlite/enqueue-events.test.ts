@@ -9,6 +9,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import Database from "better-sqlite3";
 
 import type { StoreEvent } from "../../src/stores/contract.ts";
+import { fromTuples, toTuples } from "../../src/stores/event-tuples.ts";
 import { SqliteStore } from "../../src/stores/sqlite/sqlite-store.ts";
 import { newJob } from "../harness/new-job.ts";
 
@@ -72,7 +73,7 @@ test("an enqueue with an origin writes its jobs' enqueued batch in its own trans
     await until(() => seenByReader.length > 0, 5_000);
     assert.deepEqual(seenByReader, [{ origin: "w", events: expected }]);
     // One row for the whole call, and no transaction of its own left waiting to write it.
-    assert.deepEqual(eventRows(path), [{ origin: "w", body: JSON.stringify(expected) }]);
+    assert.deepEqual(eventRows(path), [{ origin: "w", body: JSON.stringify(toTuples(expected)) }]);
   } finally {
     await reader.close();
     await writer.close();
@@ -91,7 +92,7 @@ test("a deduplicated enqueue, or one without an origin, publishes nothing", asyn
     const rows = eventRows(path);
     assert.equal(rows.length, 1);
     assert.deepEqual(
-      (JSON.parse(rows[0]!.body) as StoreEvent[]).map((e) => e.jobId),
+      fromTuples(JSON.parse(rows[0]!.body))!.map((e) => e.jobId),
       [first?.id],
     );
   } finally {

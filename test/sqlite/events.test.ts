@@ -169,3 +169,52 @@ test("old event batches are pruned as new ones are appended, and recent ones kep
     await store.close();
   }
 });
+
+test("rows of events as objects (written before tuples) are still heard, and a malformed row does not stop the reader", async () => {
+  const path = join(dir, `f${++files}.db`);
+  const writer = new SqliteStore({ path });
+  const reader = new SqliteStore({ path, eventPollMs: 600_000 });
+  try {
+    const seen = heard(reader);
+    const raw = new Database(path);
+    const insert = raw.prepare("INSERT INTO errand_events (origin, at, body) VALUES (?, 0, ?)");
+    insert.run("old", JSON.stringify([event("1"), { ...event("2"), attempt: 2 }]));
+    insert.run("bad", JSON.stringify({ not: "a batch" }));
+    insert.run("bad", JSON.stringify([["enqueued"]]));
+    raw.close();
+    await writer.publish({ origin: "new", events: [event("3")] });
+    await until(() => seen.length >= 3, 5_000);
+    assert.deepEqual(seen, [
+      { origin: "old", jobId: "1" },
+      { origin: "old", jobId: "2" },
+      { origin: "new", jobId: "3" },
+    ]);
+  } finally {
+    await writer.close();
+    await reader.close();
+  }
+});
+
+test("a batch is stored as tuples: name, queue and time once for a run of events that share them", async () => {
+  const path = join(dir, `t${++files}.db`);
+  const store = new SqliteStore({ path });
+  try {
+    const at = 1_700_000_000_000;
+    await store.publish({
+      origin: "w",
+      events: [
+        { type: "started", jobId: "1", name: "t", queue: "q", at, attempt: 1 },
+        { type: "completed", jobId: "1", name: "t", queue: "q", at, attempt: 1, result: "7" },
+      ],
+    });
+    const check = new Database(path, { readonly: true });
+    const row = check.prepare("SELECT body FROM errand_events").get() as { body: string };
+    check.close();
+    assert.deepEqual(JSON.parse(row.body), [
+      ["started", "1", "t", "q", at, 1],
+      ["completed", "1", null, null, null, 1, "7"],
+    ]);
+  } finally {
+    await store.close();
+  }
+});

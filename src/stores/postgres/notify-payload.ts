@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 
 import type { StoreEvent } from "../contract.ts";
-import { fromTuples, toTuples } from "./event-tuples.ts";
+import { fromTuples, toTuples } from "../event-tuples.ts";
 
 /*
  * NOTIFY payloads must stay under 8000 bytes, but one batch of events can be far larger

@@ -149,8 +149,9 @@ export class Rotation {
           worker: this.params.workerId,
         }) as ClaimRow;
         this.limits.took(head.name, head.grp);
-        bucket.takenFrom.add(row.queue);
-        return toClaimedJob(row);
+        const job = toClaimedJob(row);
+        bucket.takenFrom.add(job.queue);
+        return job;
       }
     }
   }

@@ -1,24 +1,28 @@
 import type { JobState } from "../../job.ts";
 import type { ClaimedJob, JobRecord } from "../contract.ts";
 
-/** A row of claim.sql's RETURNING clause. */
-export interface ClaimRow {
-  id: number;
-  name: string;
-  queue: string;
-  data: string;
-  priority: number;
-  attempt: number;
-  attempts: number;
-  stalls: number;
-  max_stalls: number;
-  key: string | null;
-  grp: string | null;
-  token: string;
-  created_at: number;
-  run_at: number;
-  lease_expires_at: number;
-}
+/**
+ * A row of claim.sql's RETURNING clause, in its column order. The claim statement is
+ * prepared raw (statements.ts), so each row is an array: building an object of fifteen
+ * named columns for every claimed job was about a fifth of the claim's cost.
+ */
+export type ClaimRow = [
+  id: number,
+  name: string,
+  queue: string,
+  data: string,
+  priority: number,
+  attempt: number,
+  attempts: number,
+  stalls: number,
+  maxStalls: number,
+  key: string | null,
+  grp: string | null,
+  token: string,
+  createdAt: number,
+  runAt: number,
+  leaseExpiresAt: number,
+];
 
 /** A row of get.sql and list.sql. */
 export interface JobRow {
@@ -46,21 +50,21 @@ export interface JobRow {
 
 export function toClaimedJob(row: ClaimRow): ClaimedJob {
   return {
-    id: String(row.id),
-    name: row.name,
-    queue: row.queue,
-    data: row.data,
-    priority: row.priority,
-    attempt: row.attempt,
-    attempts: row.attempts,
-    stalls: row.stalls,
-    maxStalls: row.max_stalls,
-    key: row.key,
-    group: row.grp,
-    token: row.token,
-    createdAt: row.created_at,
-    runAt: row.run_at,
-    leaseExpiresAt: row.lease_expires_at,
+    id: String(row[0]),
+    name: row[1],
+    queue: row[2],
+    data: row[3],
+    priority: row[4],
+    attempt: row[5],
+    attempts: row[6],
+    stalls: row[7],
+    maxStalls: row[8],
+    key: row[9],
+    group: row[10],
+    token: row[11],
+    createdAt: row[12],
+    runAt: row[13],
+    leaseExpiresAt: row[14],
   };
 }
 

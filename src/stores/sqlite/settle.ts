@@ -84,8 +84,9 @@ export function settleMany(sql: Statements, outcomes: Outcome[], now: number): b
   const applied = new Set<number>();
   for (const [query, items] of groups) {
     const statement = sql[query satisfies QueryName];
-    const rows = statement.all({ outcomes: JSON.stringify(items), now }) as { id: number }[];
-    for (const row of rows) applied.add(row.id);
+    // Plucked (statements.ts): the changed rows' ids, bare.
+    for (const id of statement.all({ outcomes: JSON.stringify(items), now }) as number[])
+      applied.add(id);
   }
   return ids.map((id) => id !== null && applied.has(id));
 }

@@ -1,6 +1,7 @@
 import { type FSWatcher, watch } from "node:fs";
 
 import type { EventHandlerFn, StoreEvent } from "../contract.ts";
+import { fromTuples, toTuples } from "../event-tuples.ts";
 import type { Statements } from "./statements.ts";
 
 /**
@@ -59,7 +60,7 @@ export class SqliteEventLog {
         this.own.add(origin);
         this.ownJson = JSON.stringify([...this.own]);
       }
-      this.statements.publish.run({ origin, at: now, body: JSON.stringify(events) });
+      this.statements.publish.run({ origin, at: now, body: JSON.stringify(toTuples(events)) });
       this.publishedSincePrune += 1;
     }
     if (this.publishedSincePrune >= 500) {
@@ -176,12 +177,16 @@ export class SqliteEventLog {
   }
 
   private decodeAndDispatch(body: string, origin: string): void {
-    let events: StoreEvent[];
+    let events: StoreEvent[] | null;
     try {
-      events = JSON.parse(body) as StoreEvent[];
+      events = decodeBody(JSON.parse(body));
     } catch (error) {
       // A row another program wrote badly is passed over, not allowed to stop the reader.
       this.onError(error);
+      return;
+    }
+    if (events === null) {
+      this.onError(new Error(`Event batch ${body.slice(0, 80)} is neither tuples nor events.`));
       return;
     }
     this.dispatch(events, origin);
@@ -203,4 +208,14 @@ export class SqliteEventLog {
       }
     }
   }
+}
+
+/**
+ * A batch's events from its row: tuples (event-tuples.ts), or the objects that releases
+ * before December 2026 wrote, so rows a previous release left in the file still read.
+ */
+function decodeBody(parsed: unknown): StoreEvent[] | null {
+  if (!Array.isArray(parsed)) return null;
+  if (parsed.length === 0 || Array.isArray(parsed[0])) return fromTuples(parsed);
+  return parsed as StoreEvent[];
 }

@@ -75,11 +75,26 @@ export type QueryName = (typeof QUERY_NAMES)[number];
 
 export type Statements = Record<QueryName, Database.Statement>;
 
+/** Queries whose rows come back as arrays in column order (see ClaimRow in rows.ts). */
+const RAW_ROWS: ReadonlySet<QueryName> = new Set(["claim"]);
+
+/** Queries of one column whose rows come back as its bare values (settle.ts). */
+const PLUCKED: ReadonlySet<QueryName> = new Set([
+  "settle-complete-many",
+  "settle-remove-many",
+  "settle-retry-many",
+  "settle-dead-many",
+  "settle-release-many",
+  "settle-postpone-many",
+]);
+
 /** Reads and prepares every query once per connection. */
 export function prepareStatements(db: Database.Database): Statements {
-  const entries = QUERY_NAMES.map((name) => [
-    name,
-    db.prepare(loadStoreFile(`sqlite/queries/${name}.sql`)),
-  ]);
+  const entries = QUERY_NAMES.map((name) => {
+    const statement = db.prepare(loadStoreFile(`sqlite/queries/${name}.sql`));
+    if (RAW_ROWS.has(name)) statement.raw(true);
+    else if (PLUCKED.has(name)) statement.pluck(true);
+    return [name, statement];
+  });
   return Object.fromEntries(entries) as Statements;
 }

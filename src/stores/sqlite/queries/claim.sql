@@ -1,4 +1,6 @@
 -- claim: leases the jobs a claim chose to one worker, each with a fresh random token.
+-- Prepared raw (statements.ts): rows come back as arrays, so the RETURNING order is
+-- ClaimRow's (rows.ts).
 -- @ids (JSON array of job ids) @now @leaseMs @worker. Returns the claimed rows, in no
 -- particular order. The surrounding IMMEDIATE transaction chose them as due a moment ago,
 -- so no other claim can lease them in between; the state check is a guard all the same.

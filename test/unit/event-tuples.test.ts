@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import type { StoreEvent } from "../../src/stores/contract.ts";
-import { fromTuples, toTuples } from "../../src/stores/postgres/event-tuples.ts";
+import { fromTuples, toTuples } from "../../src/stores/event-tuples.ts";
 
 const base = { name: "t", queue: "q", at: 5 };
 

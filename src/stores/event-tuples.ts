@@ -1,4 +1,4 @@
-import type { StoreEvent } from "../contract.ts";
+import type { StoreEvent } from "./contract.ts";
 
 /*
  * Events travel as positional tuples rather than objects: a busy worker publishes a
