@@ -20,6 +20,7 @@ import type {
 } from "../stores/contract.ts";
 import type { TaskDefinition } from "../task-options.ts";
 import { Attempt } from "./attempt.ts";
+import { EventLoopTurns } from "./event-loop-turns.ts";
 import { isolating, planBuffer } from "./isolation.ts";
 import { jobEvent, outcomeEvent, startedEvent } from "./job-events.ts";
 import { JobIo } from "./job-io.ts";
@@ -29,6 +30,9 @@ import { claimSize } from "./refill.ts";
 import { runJob, type RunJobDeps, shutdownReason } from "./run-job.ts";
 import { Settler } from "./settler.ts";
 import type { ResolvedWorkOptions } from "./worker-options.ts";
+
+/** Longest the claim loop runs without letting timers and I/O in (see event-loop-turns.ts). */
+const TURN_EVERY_MS = 2;
 
 /** What a worker needs from the Errand that started it. */
 export interface WorkerDeps {
@@ -196,7 +200,9 @@ export class WorkerRuntime {
 
   private async loop(): Promise<void> {
     let failures = 0;
+    const turns = new EventLoopTurns(TURN_EVERY_MS);
     while (!this.stopping) {
+      if (turns.due()) await turns.take();
       this.startBuffered();
       const limits = claimLimits(this.deps.tasks.values());
       const want = this.claimWanted(limits !== null);
