@@ -202,7 +202,11 @@ export class WorkerRuntime {
     let failures = 0;
     const turns = new EventLoopTurns(TURN_EVERY_MS);
     while (!this.stopping) {
-      if (turns.due()) await turns.take();
+      if (turns.due()) {
+        // close() may have begun during the turn: look at `stopping` again first.
+        await turns.take();
+        continue;
+      }
       this.startBuffered();
       const limits = claimLimits(this.deps.tasks.values());
       const want = this.claimWanted(limits !== null);
