@@ -42,6 +42,26 @@ function insert(
   now: number | undefined,
   announce: Announce | undefined,
 ): Promise<{ rows: SlotRow[] }> {
+  const [one] = jobs;
+  // One job, with its events: one value per field (enqueue-one-announced.sql says why).
+  if (announce !== undefined && jobs.length === 1 && one !== undefined) {
+    return statements.query<SlotRow>(db, "enqueue-one-announced", [
+      one.name,
+      one.queue,
+      one.data,
+      one.priority,
+      one.attempts,
+      one.maxStalls,
+      one.key,
+      one.group,
+      one.runAt,
+      one.delayMs,
+      now ?? null,
+      announce.channel,
+      originField(announce.origin),
+      pieceBytes(announce.origin),
+    ]);
+  }
   const values = [
     jobs.map((j) => j.name),
     jobs.map((j) => j.queue),

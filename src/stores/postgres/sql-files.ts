@@ -7,6 +7,7 @@ import { checkSchemaName } from "./schema-name.ts";
 export const QUERY_NAMES = [
   "enqueue",
   "enqueue-announced",
+  "enqueue-one-announced",
   "find-live-keys",
   "find-recent-key",
   "throttle-lock",
