@@ -4,7 +4,7 @@
 -- /proc), enqueue_announced() cost 155–178 µs of server time per single enqueue where
 -- this costs 133–143: the function's call, its arrays and its result set were a fifth of
 -- a single enqueue's server work. Rows, result and notification are those of the
--- function's one-row path (migration 004), which stays for older callers.
+-- function's one-row path (migration 004), which earlier releases still call.
 -- $1 name, $2 queue, $3 data (JSON), $4 priority, $5 attempts, $6 max_stalls, $7 key,
 -- $8 group, $9 run_at (null: due $10 delay_ms after now), $11 now (null: the database's
 -- clock), $12 channel, $13 origin in its payload-header form, $14 bytes of JSON per
