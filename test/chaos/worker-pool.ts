@@ -70,8 +70,12 @@ export class ChaosWorker {
 
   async kill(): Promise<void> {
     if (!this.alive) return;
-    this.faults.write({ e: "fault", kind: "kill", target: this.tag });
+    // Written once the signal is sent, not before: the time must bound every start the
+    // killed worker wrote. Written first, a worker that ran on for a few milliseconds
+    // (the parent descheduled between its write and the kill) started jobs "after" its
+    // recorded death, and their reruns counted as untraced duplicates.
     this.child.kill("SIGKILL");
+    this.faults.write({ e: "fault", kind: "kill", target: this.tag });
     await this.exited;
   }
 
