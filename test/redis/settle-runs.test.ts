@@ -133,7 +133,7 @@ describe("settle runs (Redis)", () => {
     await assert.rejects(runSettle(["complete", "0"]), /bad run length/);
     await assert.rejects(runSettle(["complete", "x", n, a!.token, "1"]), /bad run length/);
     assert.deepEqual(await fresh.raw.hgetall(`${fresh.base}job:${n}`), before);
-    assert.equal(await fresh.raw.zcard(`${fresh.base}active`), 1);
+    assert.equal(await fresh.raw.zcard(`${fresh.base}leases`), 1);
     // The same outcome, well formed, applies.
     assert.deepEqual(await runSettle(["complete", "1", n, a!.token, "1"]), [1]);
     assert.equal(await fresh.raw.hget(`${fresh.base}job:${n}`, "state"), "completed");

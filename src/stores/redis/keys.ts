@@ -24,9 +24,10 @@
  *   schedules     zset: schedule name -> next run, of schedules whose task is in this queue
  *   schedule:<name>       hash: one schedule's fields
  *   due           zset: scheduled jobs by due time
- *   leases        zset: active jobs by lease expiry
+ *   leases        zset: active jobs by lease expiry (also what lists and counts them)
  *   done:completed, done:failed   zsets: finished jobs by finish time, for retention
- *   all, pending, active, completed, dead, cancelled   zsets by job number, for listing
+ *   all, pending, completed, dead, cancelled   zsets by job number, for listing (an
+ *                 `active` set written before December 2026 is no longer read)
  *
  * Keys outside any queue live on their own slots: `<prefix>:queues` (set of known queue
  * names), `<prefix>:events` (the event stream), `<prefix>:version`, `<prefix>:schedules`

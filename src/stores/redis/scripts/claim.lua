@@ -36,7 +36,7 @@ local function int(field) return tonumber(field) or field end
 -- with one command per set for the whole claim, since claim is the busiest script.
 local lease = num(now + tonumber(ARGV[3]))
 local started, worker, prefix = num(now), ARGV[4], ARGV[5]
-local jobs, ns, actives, leases, lanes = { -1, lease }, {}, {}, {}, {}
+local jobs, ns, leases, lanes = { -1, lease }, {}, {}, {}
 -- Lanes by task, then group: a claim mostly takes from one lane, whose key is built once.
 local lane_of = {}
 for i = 1, picks.n do
@@ -52,7 +52,7 @@ for i = 1, picks.n do
   local attempt = tonumber(f[4]) + 1
   redis.call('HSET', key, 'state', 'active', 'attempt', attempt, 'token', token,
     'worker', worker, 'lease', lease, 'startedAt', started)
-  ns[i], actives[2 * i - 1], actives[2 * i], leases[2 * i - 1], leases[2 * i] = n, n, n, lease, n
+  ns[i], leases[2 * i - 1], leases[2 * i] = n, lease, n
   local by_group = lane_of[task]
   if not by_group then
     by_group = {}
@@ -76,7 +76,6 @@ for i = 1, picks.n do
 end
 if #ns > 0 then
   call_many('ZREM', K.pending, ns)
-  call_many('ZADD', K.active, actives)
   call_many('ZADD', K.leases, leases)
   for _, lane in ipairs(lanes) do
     call_many('ZREM', lane.key, lane.members)

@@ -8,7 +8,7 @@ local due_now = redis.call('ZCOUNT', K.due, '-inf', now)
 return {
   redis.call('ZCOUNT', K.due, '(' .. now, '+inf'),
   tonumber(redis.call('HGET', K.meta, 'waiting') or '0') + due_now,
-  redis.call('ZCARD', K.active),
+  redis.call('ZCARD', K.leases),
   redis.call('ZCARD', K.completed),
   redis.call('ZCARD', K.dead),
   redis.call('ZCARD', K.cancelled),

@@ -66,7 +66,6 @@ local function enter(n, state, job, fields)
     redis.call('ZADD', K.pending, n, n)
     join_lane(n, job)
   elseif state == 'active' then
-    redis.call('ZADD', K.active, n, n)
     redis.call('ZADD', K.leases, num(job.lease), n)
     count_running(job, 1)
   elseif state == 'completed' then
@@ -87,7 +86,6 @@ local function leave(n, job)
     redis.call('ZREM', K.due, n)
     quit_lane(n, job)
   elseif state == 'active' then
-    redis.call('ZREM', K.active, n)
     if redis.call('ZREM', K.leases, n) == 1 then count_running(job, -1) end
     redis.call('HDEL', job_key(n), 'token', 'lease', 'worker')
   elseif state == 'completed' then

@@ -9,7 +9,10 @@
 -- its state, which `enter` and `leave` (job-states.lua) keep in step with its `state` field:
 --   scheduled  pending (by n), due (by run time)
 --   waiting    pending (by n), its lane (score -priority, member run time + n)
---   active     active (by n), leases (by lease expiry); counted in `running`
+--   active     leases (by lease expiry); counted in `running`. Until December 2026 an
+--              `active` set (by n) held them too, for listing: list.lua now sorts the
+--              members of `leases`, which are only as many as workers hold, and the
+--              claim and settle save a ZADD and a ZREM per job.
 --   completed  completed (by n), done:completed (by finish time)
 --   dead       dead (by n), done:failed (by finish time)
 --   cancelled  cancelled (by n), done:failed (by finish time)

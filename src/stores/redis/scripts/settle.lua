@@ -137,7 +137,6 @@ while i <= #ARGV do
 end
 
 if #gone > 0 then
-  call_many('ZREM', K.active, gone)
   call_many('ZREM', K.leases, gone)
   local function uncount(s, by)
     if redis.call('HINCRBY', K.running, s, -by) <= 0 then redis.call('HDEL', K.running, s) end
